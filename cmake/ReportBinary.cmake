@@ -1,0 +1,7 @@
+# Print what `file` says of the static binary and its stripped size.
+execute_process(COMMAND file -b ${BINARY} OUTPUT_VARIABLE kind OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND strip -o ${BINARY}.stripped ${BINARY})
+file(SIZE ${BINARY}.stripped stripped_size)
+file(REMOVE ${BINARY}.stripped)
+message(STATUS "reaper: ${kind}")
+message(STATUS "reaper: ${stripped_size} bytes stripped")

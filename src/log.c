@@ -1,0 +1,157 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	int fd;
+	bool owned;
+	enum log_format format;
+	enum log_level level;
+} logger = {.fd = -1};
+
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
+
+void log_use_fd(int fd, enum log_format format, enum log_level level)
+{
+	log_close();
+	logger.fd = fd;
+	logger.owned = false;
+	logger.format = format;
+	logger.level = level;
+}
+
+int log_open(const char *path, enum log_format format, enum log_level level, struct error **err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return err_sys(err, errno, "open log file %s", path);
+	log_use_fd(fd, format, level);
+	logger.owned = true;
+	return 0;
+}
+
+int log_parse_format(const char *name, enum log_format *out)
+{
+	if (strcmp(name, "text") == 0)
+		*out = LOG_FORMAT_TEXT;
+	else if (strcmp(name, "json") == 0)
+		*out = LOG_FORMAT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+int log_parse_level(const char *name, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcmp(name, "warn") == 0) {
+		*out = LOG_LEVEL_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+int log_open_from_env(const char *var, struct error **err)
+{
+	const char *path = getenv(var);
+	if (path == NULL || *path == '\0')
+		return 0;
+	enum log_format format = LOG_FORMAT_TEXT;
+	enum log_level level = LOG_LEVEL_INFO;
+	const char *f = getenv("REAPER_LOG_FORMAT");
+	const char *l = getenv("REAPER_LOG_LEVEL");
+	if (f != NULL && log_parse_format(f, &format) < 0)
+		return err_new(err, ERR_INVALID, "REAPER_LOG_FORMAT: unknown format '%s'", f);
+	if (l != NULL && log_parse_level(l, &level) < 0)
+		return err_new(err, ERR_INVALID, "REAPER_LOG_LEVEL: unknown level '%s'", l);
+	return log_open(path, format, level, err);
+}
+
+void log_set_level(enum log_level level)
+{
+	logger.level = level;
+}
+
+void log_close(void)
+{
+	if (logger.owned && logger.fd >= 0)
+		close(logger.fd);
+	logger.fd = -1;
+	logger.owned = false;
+}
+
+int log_fd(void)
+{
+	return logger.fd;
+}
+
+/* Escape for both formats: JSON string rules, which logfmt quoting accepts too. */
+static size_t escape(char *out, size_t cap, const char *in)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)*p;
+		} else if (*p == '\n') {
+			out[n++] = '\\';
+			out[n++] = 'n';
+		} else if (*p < 0x20) {
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+		} else {
+			out[n++] = (char)*p;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void format_time(char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (logger.fd < 0 || level > logger.level)
+		return;
+	int saved_errno = errno;
+	char raw[1024], msg[2048], when[48], line[2200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	escape(msg, sizeof(msg), raw);
+	format_time(when, sizeof(when));
+	int n;
+	if (logger.format == LOG_FORMAT_JSON)
+		n = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+			     level_names[level], msg, when);
+	else
+		n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n", when,
+			     level_names[level], msg);
+	if (n > (int)sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	/* One write per line keeps lines whole when several processes share the file. */
+	ssize_t ignored = write(logger.fd, line, (size_t)n);
+	(void)ignored;
+	errno = saved_errno;
+}
