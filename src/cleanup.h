@@ -50,17 +50,17 @@ static inline void cleanup_strvp(char ***v)
 #define cleanup_strv   __attribute__((cleanup(cleanup_strvp)))
 
 /* Hand ownership out of a cleanup-scoped variable. */
-#define steal_pointer(pp)                                                                                    \
-	({                                                                                                   \
-		__typeof__(*(pp)) _p = *(pp);                                                                \
-		*(pp) = NULL;                                                                                \
-		_p;                                                                                          \
+#define steal_pointer(pp)                     \
+	({                                    \
+		__typeof__(*(pp)) _p = *(pp); \
+		*(pp) = NULL;                 \
+		_p;                           \
 	})
-#define steal_fd(fdp)                                                                                        \
-	({                                                                                                   \
-		int _fd = *(fdp);                                                                            \
-		*(fdp) = -1;                                                                                 \
-		_fd;                                                                                         \
+#define steal_fd(fdp)             \
+	({                        \
+		int _fd = *(fdp); \
+		*(fdp) = -1;      \
+		_fd;              \
 	})
 
 #endif
