@@ -19,7 +19,7 @@ struct applet {
 };
 
 /* Must start a line: the build greps for it. */
-#define REAPER_APPLET(sym, name, main, summary, usage)                                                       \
+#define REAPER_APPLET(sym, name, main, summary, usage) \
 	const struct applet applet_##sym = {name, main, summary, usage}
 
 /* The version text every applet prints for --version. */

@@ -36,9 +36,9 @@ struct spec_capabilities {
 struct spec_process {
 	bool terminal;
 	unsigned console_height, console_width; /* 0 when not given */
-	char **args; /* NULL-terminated, at least one element */
-	char **env;  /* NULL-terminated, may be empty */
-	char *cwd;   /* absolute */
+	char **args;                            /* NULL-terminated, at least one element */
+	char **env;                             /* NULL-terminated, may be empty */
+	char *cwd;                              /* absolute */
 	struct spec_user user;
 	struct spec_rlimit *rlimits;
 	size_t n_rlimits;
@@ -49,10 +49,10 @@ struct spec_process {
 };
 
 struct spec_mount {
-	char *destination; /* absolute */
-	char *type;        /* may be NULL */
-	char *source;      /* may be NULL */
-	char **options;    /* NULL-terminated, may be empty */
+	char *destination;         /* absolute */
+	char *type;                /* may be NULL */
+	char *source;              /* may be NULL */
+	char **options;            /* NULL-terminated, may be empty */
 	unsigned long flags;       /* MS_* from options (MS_RDONLY, MS_NOSUID, MS_BIND, MS_REC, ...) */
 	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE (| MS_REC), or 0 */
 	char *data;                /* options that are not flags, comma-joined (e.g. "size=64m"), or NULL */

@@ -1,0 +1,139 @@
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int fs_mkdir_p(const char *path, mode_t mode, struct error **err)
+{
+	cleanup_free char *copy = strdup(path);
+	if (copy == NULL)
+		return err_sys(err, ENOMEM, "mkdir %s", path);
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return err_sys(err, errno, "mkdir %s", copy);
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return err_sys(err, errno, "stat %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return err_sys(err, ENOTDIR, "%s", path);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (remove(path) < 0 && errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+int fs_remove_tree(const char *path, struct error **err)
+{
+	int rc = nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (rc < 0 && errno != ENOENT)
+		return err_sys(err, errno, "remove %s", path);
+	if (rc > 0)
+		return err_sys(err, rc, "remove %s", path);
+	return 0;
+}
+
+int fs_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+	cleanup_free char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	cleanup_close int fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -1 : fsync(fd);
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
+{
+	cleanup_free char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		return err_sys(err, ENOMEM, "write %s", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_sys(err, errno, "create %s", tmp);
+	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		return err_sys(err, saved, "write %s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return err_sys(err, saved, "rename %s to %s", tmp, path);
+	}
+	if (fsync_parent(path) < 0)
+		return err_sys(err, errno, "fsync directory of %s", path);
+	return 0;
+}
+
+int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, errno, "open %s", path);
+	size_t cap = 4096, n = 0;
+	cleanup_free char *buf = malloc(cap + 1);
+	if (buf == NULL)
+		return err_sys(err, ENOMEM, "read %s", path);
+	for (;;) {
+		if (n > max)
+			return err_new(err, ERR_INVALID, "%s: larger than %zu bytes", path, max);
+		if (n == cap) {
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *grown = realloc(buf, cap + 1);
+			if (grown == NULL)
+				return err_sys(err, ENOMEM, "read %s", path);
+			buf = grown;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_sys(err, errno, "read %s", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = steal_pointer(&buf);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* Small filesystem helpers the other modules share. */
+#ifndef REAPER_FSUTIL_H
+#define REAPER_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* mkdir -p with mode for every directory created. */
+int fs_mkdir_p(const char *path, mode_t mode, struct error **err);
+/* rm -rf without following symlinks or crossing into other mounts; missing is fine. */
+int fs_remove_tree(const char *path, struct error **err);
+/* Replace path atomically: write a temp file beside it, fsync, rename, fsync the directory. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
+/* Read a whole file of at most max bytes into a NUL-terminated buffer. */
+int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,122 @@
+#include "mountinfo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+
+/* The kernel escapes space, tab, newline and backslash as \ooo octal. */
+static char *unescape(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+	if (out == NULL)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3') {
+			out[n++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			out[n++] = s[i];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* One line: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+static int parse_line(const char *line, struct mount_entry *e)
+{
+	const char *fields[5];
+	size_t lens[5];
+	const char *p = line;
+	for (int i = 0; i < 5; i++) {
+		while (*p == ' ')
+			p++;
+		fields[i] = p;
+		lens[i] = strcspn(p, " ");
+		p += lens[i];
+	}
+	const char *dash = strstr(p, " - ");
+	if (dash == NULL || sscanf(fields[0], "%d", &e->id) != 1 ||
+	    sscanf(fields[1], "%d", &e->parent_id) != 1)
+		return -1;
+	const char *fstype = dash + 3;
+	e->mount_point = unescape(fields[4], lens[4]);
+	e->fstype = strndup(fstype, strcspn(fstype, " "));
+	return e->mount_point && e->fstype ? 0 : -1;
+}
+
+int mountinfo_parse(const char *text, struct mount_table *out, struct error **err)
+{
+	*out = (struct mount_table){0};
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		cleanup_free char *copy = strndup(line, len);
+		struct mount_entry e = {0};
+		if (copy == NULL || parse_line(copy, &e) < 0) {
+			free(e.mount_point);
+			free(e.fstype);
+			mountinfo_free(out);
+			return err_new(err, ERR_INVALID, "mountinfo: cannot parse line '%.80s'",
+				       copy ? copy : "");
+		}
+		struct mount_entry *grown = realloc(out->entries, (out->n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			free(e.mount_point);
+			free(e.fstype);
+			mountinfo_free(out);
+			return err_sys(err, ENOMEM, "mountinfo");
+		}
+		out->entries = grown;
+		out->entries[out->n++] = e;
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	return 0;
+}
+
+int mountinfo_read(struct mount_table *out, struct error **err)
+{
+	cleanup_free char *text = NULL;
+	size_t len;
+	if (fs_read_file("/proc/self/mountinfo", 16 << 20, &text, &len, err) < 0)
+		return -1;
+	return mountinfo_parse(text, out, err);
+}
+
+static size_t depth(const char *path)
+{
+	size_t d = 0;
+	for (const char *p = path; *p; p++)
+		d += *p == '/';
+	return strcmp(path, "/") == 0 ? 0 : d;
+}
+
+static int compare_depth(const void *a, const void *b)
+{
+	const struct mount_entry *x = a, *y = b;
+	size_t dx = depth(x->mount_point), dy = depth(y->mount_point);
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void mountinfo_sort_by_depth(struct mount_table *table)
+{
+	qsort(table->entries, table->n, sizeof(table->entries[0]), compare_depth);
+}
+
+void mountinfo_free(struct mount_table *table)
+{
+	for (size_t i = 0; i < table->n; i++) {
+		free(table->entries[i].mount_point);
+		free(table->entries[i].fstype);
+	}
+	free(table->entries);
+	*table = (struct mount_table){0};
+}

@@ -1,0 +1,27 @@
+/* /proc/self/mountinfo, parsed: what the overlay builder needs to know of each host mount. */
+#ifndef REAPER_MOUNTINFO_H
+#define REAPER_MOUNTINFO_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct mount_entry {
+	int id;
+	int parent_id;
+	char *mount_point; /* unescaped */
+	char *fstype;
+};
+
+struct mount_table {
+	struct mount_entry *entries;
+	size_t n;
+};
+
+int mountinfo_parse(const char *text, struct mount_table *out, struct error **err);
+int mountinfo_read(struct mount_table *out, struct error **err);
+/* Sort so that every mount point comes after the mount points it lies under. */
+void mountinfo_sort_by_depth(struct mount_table *table);
+void mountinfo_free(struct mount_table *table);
+
+#endif

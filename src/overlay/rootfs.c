@@ -1,0 +1,178 @@
+/* Assemble the overlay root inside a fresh mount namespace, then pivot into it. Runs in a
+ * short-lived child of overlay_open; every failure is reported, nothing falls back to the host. */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "log.h"
+#include "mountinfo.h"
+
+/* Trees taken from the host as they are: the kernel's views and the host's runtime state. */
+static const char *const host_trees[] = {"/proc", "/sys", "/run"};
+
+/* Pseudo filesystems are bound, never overlaid. */
+static const char *const pseudo_types[] = {"proc",    "sysfs",      "devpts",   "mqueue",      "cgroup",
+					   "cgroup2", "debugfs",    "tracefs",  "securityfs",  "pstore",
+					   "bpf",     "configfs",   "fusectl",  "binfmt_misc", "autofs",
+					   "nsfs",    "rpc_pipefs", "efivarfs", "hugetlbfs"};
+
+static bool is_under(const char *path, const char *tree)
+{
+	size_t n = strlen(tree);
+	return strncmp(path, tree, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool is_pseudo(const char *fstype)
+{
+	for (size_t i = 0; i < sizeof(pseudo_types) / sizeof(pseudo_types[0]); i++) {
+		if (strcmp(fstype, pseudo_types[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static char *in_merged(const char *merged, const char *path)
+{
+	char *out = NULL;
+	return asprintf(&out, "%s%s", merged, strcmp(path, "/") == 0 ? "" : path) < 0 ? NULL : out;
+}
+
+static int mount_overlay(const char *lower, const char *upper, const char *work, const char *target,
+			 struct error **err)
+{
+	cleanup_free char *opts = NULL;
+	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
+		return err_sys(err, ENOMEM, "overlay options");
+	if (mount("overlay", target, "overlay", 0, opts) < 0)
+		return err_sys(err, errno, "mount overlay (%s) on %s", opts, target);
+	return 0;
+}
+
+/* The layers of submount n live in base/layers/n/{upper,work}. */
+static int overlay_submount(const char *base, int n, const char *path, const char *target, struct error **err)
+{
+	cleanup_free char *upper = NULL, *work = NULL;
+	if (asprintf(&upper, "%s/layers/%d/upper", base, n) < 0 ||
+	    asprintf(&work, "%s/layers/%d/work", base, n) < 0)
+		return err_sys(err, ENOMEM, "overlay layers");
+	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0)
+		return -1;
+	return mount_overlay(path, upper, work, target, err);
+}
+
+static int bind(const char *source, const char *target, unsigned long extra, struct error **err)
+{
+	if (mount(source, target, NULL, MS_BIND | extra, NULL) < 0)
+		return err_sys(err, errno, "bind %s on %s", source, target);
+	return 0;
+}
+
+static int bind_readonly(const char *source, const char *target, struct error **err)
+{
+	if (bind(source, target, MS_REC, err) < 0)
+		return -1;
+	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return err_sys(err, errno, "remount %s read-only", target);
+	return 0;
+}
+
+/* A host submount: pseudo filesystems and what lies under /dev (pts, shm, mqueue: shared with the
+ * host on purpose) are bound; real filesystems get an overlay of their own, or, where overlayfs
+ * refuses them (a file, an odd filesystem), a read-only bind: the host stays untouched. */
+static int add_submount(const char *base, const char *merged, int n, const struct mount_entry *m,
+			struct error **err)
+{
+	cleanup_free char *target = in_merged(merged, m->mount_point);
+	struct stat st;
+	if (target == NULL || stat(m->mount_point, &st) < 0 || stat(target, &st) < 0)
+		return 0; /* hidden under another mount or gone: nothing to show */
+	if (is_pseudo(m->fstype) || (is_under(m->mount_point, "/dev") && strcmp(m->mount_point, "/dev") != 0))
+		return bind(m->mount_point, target, 0, err);
+	if (S_ISDIR(st.st_mode) && overlay_submount(base, n, m->mount_point, target, NULL) == 0)
+		return 0;
+	log_warn("overlay: %s (%s) cannot be overlaid, showing it read-only", m->mount_point, m->fstype);
+	return bind_readonly(m->mount_point, target, err);
+}
+
+static bool handled_by_host_trees(const char *path, const char *base)
+{
+	for (size_t i = 0; i < sizeof(host_trees) / sizeof(host_trees[0]); i++) {
+		if (is_under(path, host_trees[i]))
+			return true;
+	}
+	return is_under(path, base);
+}
+
+static int add_submounts(const char *base, const char *merged, struct error **err)
+{
+	struct mount_table table;
+	if (mountinfo_read(&table, err) < 0)
+		return -1;
+	mountinfo_sort_by_depth(&table);
+	int rc = 0;
+	for (size_t i = 0; i < table.n && rc == 0; i++) {
+		const struct mount_entry *m = &table.entries[i];
+		if (strcmp(m->mount_point, "/") == 0 || handled_by_host_trees(m->mount_point, base))
+			continue;
+		rc = add_submount(base, merged, (int)i, m, err);
+	}
+	mountinfo_free(&table);
+	return rc;
+}
+
+static int bind_host_trees(const char *base, const char *merged, struct error **err)
+{
+	for (size_t i = 0; i < sizeof(host_trees) / sizeof(host_trees[0]); i++) {
+		cleanup_free char *target = in_merged(merged, host_trees[i]);
+		if (access(host_trees[i], F_OK) < 0)
+			continue;
+		if (fs_mkdir_p(target, 0755, err) < 0 || bind(host_trees[i], target, MS_REC, err) < 0)
+			return -1;
+	}
+	/* The recursive bind of /run brought our own base along: workloads must not see the layers. */
+	cleanup_free char *inner_base = in_merged(merged, base);
+	if (inner_base != NULL && umount2(inner_base, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return err_sys(err, errno, "hide %s", inner_base);
+	return 0;
+}
+
+static int pivot_into(const char *merged, struct error **err)
+{
+	if (chdir(merged) < 0)
+		return err_sys(err, errno, "chdir %s", merged);
+	/* pivot_root(".", "."): the old root ends up stacked on the new one, then is detached. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_sys(err, errno, "pivot_root %s", merged);
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_sys(err, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return err_sys(err, errno, "chdir /");
+	return 0;
+}
+
+int rootfs_build(const char *base, struct error **err)
+{
+	cleanup_free char *merged = NULL, *upper = NULL, *work = NULL;
+	if (asprintf(&merged, "%s/merged", base) < 0 || asprintf(&upper, "%s/upper", base) < 0 ||
+	    asprintf(&work, "%s/work", base) < 0)
+		return err_sys(err, ENOMEM, "overlay paths");
+	/* Host mount events still reach us; ours never reach the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return err_sys(err, errno, "make / a slave mount");
+	if (mount_overlay("/", upper, work, merged, err) < 0)
+		return -1;
+	if (add_submounts(base, merged, err) < 0 || bind_host_trees(base, merged, err) < 0)
+		return -1;
+	return pivot_into(merged, err);
+}

@@ -1,0 +1,11 @@
+/* Building the overlay root inside a new mount namespace (see overlay.h for the layout). */
+#ifndef REAPER_ROOTFS_H
+#define REAPER_ROOTFS_H
+
+#include "error.h"
+
+/* In a process that has just unshared its mount namespace: mount the overlays and host trees on
+ * base/merged and pivot_root into it. */
+int rootfs_build(const char *base, struct error **err);
+
+#endif

@@ -1,0 +1,131 @@
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+
+int procfs_parse_stat(const char *text, struct proc_stat *out)
+{
+	const char *close = strrchr(text, ')');
+	if (close == NULL || close[1] != ' ')
+		return -1;
+	*out = (struct proc_stat){0};
+	int pid = 0, ppid = 0;
+	if (sscanf(text, "%d", &pid) != 1)
+		return -1;
+	/* Fields after comm: 3 state, 4 ppid, 14 utime, 15 stime, 22 starttime, 24 rss. */
+	int n = sscanf(
+		close + 2,
+		"%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
+		&out->state, &ppid, &out->utime, &out->stime, &out->starttime, &out->rss_pages);
+	if (n != 6)
+		return -1;
+	out->pid = pid;
+	out->ppid = ppid;
+	return 0;
+}
+
+int procfs_stat(pid_t pid, struct proc_stat *out, struct error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	cleanup_free char *text = NULL;
+	size_t len;
+	if (fs_read_file(path, 4096, &text, &len, err) < 0) {
+		if (err != NULL && *err != NULL && (*err)->errnum == ENOENT)
+			(*err)->kind = ERR_NOT_FOUND;
+		return -1;
+	}
+	if (procfs_parse_stat(text, out) < 0)
+		return err_new(err, ERR_INVALID, "%s: unexpected format", path);
+	return 0;
+}
+
+bool procfs_alive(pid_t pid, unsigned long long start)
+{
+	struct proc_stat st;
+	if (pid <= 0 || procfs_stat(pid, &st, NULL) < 0)
+		return false;
+	return st.starttime == start && st.state != 'Z' && st.state != 'X';
+}
+
+struct pid_pair {
+	pid_t pid, ppid;
+};
+
+static int scan_parents(struct pid_pair **out, size_t *n_out, struct error **err)
+{
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return err_sys(err, errno, "open /proc");
+	size_t n = 0, cap = 256;
+	struct pid_pair *pairs = malloc(cap * sizeof(*pairs));
+	struct dirent *e;
+	while (pairs != NULL && (e = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		struct proc_stat st;
+		if (procfs_stat(atoi(e->d_name), &st, NULL) < 0)
+			continue; /* exited while we looked */
+		if (n == cap) {
+			struct pid_pair *grown = realloc(pairs, (cap *= 2) * sizeof(*pairs));
+			if (grown == NULL) {
+				free(pairs);
+				pairs = NULL;
+				break;
+			}
+			pairs = grown;
+		}
+		pairs[n++] = (struct pid_pair){st.pid, st.ppid};
+	}
+	closedir(d);
+	if (pairs == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	*out = pairs;
+	*n_out = n;
+	return 0;
+}
+
+static bool contains(const pid_t *set, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (set[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err)
+{
+	cleanup_free struct pid_pair *pairs = NULL;
+	size_t n_pairs = 0;
+	if (scan_parents(&pairs, &n_pairs, err) < 0)
+		return -1;
+	/* Breadth-first over the parent links: found[] grows as children of known members turn up. */
+	pid_t *found = malloc((n_pairs + 1) * sizeof(pid_t));
+	if (found == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	size_t n_found = 0;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t i = 0; i < n_pairs; i++) {
+			pid_t p = pairs[i].pid;
+			if (contains(found, n_found, p) || contains(roots, n_roots, p))
+				continue;
+			if (contains(roots, n_roots, pairs[i].ppid) ||
+			    contains(found, n_found, pairs[i].ppid)) {
+				found[n_found++] = p;
+				grew = true;
+			}
+		}
+	}
+	*out = found;
+	*n_out = n_found;
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* The shared overlay namespace, for real: needs root (CAP_SYS_ADMIN). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "overlay/overlay.h"
+#include "testlib.h"
+
+static char *tmp;
+static char *base;
+
+static void setup(void)
+{
+	tmp = testlib_tmpdir();
+	ck_assert_int_ge(asprintf(&base, "%s/overlay", tmp), 0);
+}
+
+static void teardown(void)
+{
+	struct error *err = NULL;
+	ck_assert_msg(overlay_teardown(base, &err) == 0, "%s", err_message(err));
+	testlib_rmtree(tmp);
+	free(base);
+	free(tmp);
+}
+
+/* Run fn in a child that joined the overlay; returns its exit status. */
+static int in_overlay(int (*fn)(const char *arg), const char *arg)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct error *err = NULL;
+		int fd;
+		if (overlay_open(base, &fd, &err) < 0 || overlay_enter(fd, &err) < 0) {
+			fprintf(stderr, "%s\n", err_message(err));
+			_exit(100);
+		}
+		_exit(fn(arg));
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int write_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	return f && fputs("shared\n", f) >= 0 && fclose(f) == 0 ? 0 : 1;
+}
+
+static int file_exists(const char *path)
+{
+	return access(path, F_OK) == 0 ? 0 : 1;
+}
+
+static int proc_readable(const char *unused)
+{
+	char buf[64];
+	int fd = open("/proc/self/status", O_RDONLY);
+	return fd >= 0 && read(fd, buf, sizeof(buf)) > 0 ? 0 : 1;
+}
+
+START_TEST(test_write_is_shared_but_not_on_host)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/etc/reaper-overlay-test-%d", (int)getpid());
+	ck_assert_int_eq(in_overlay(write_file, path), 0);
+	ck_assert_int_ne(access(path, F_OK), 0);            /* the host is untouched */
+	ck_assert_int_eq(in_overlay(file_exists, path), 0); /* the next workload sees it */
+}
+END_TEST
+
+START_TEST(test_proc_is_the_hosts)
+{
+	ck_assert_int_eq(in_overlay(proc_readable, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_namespace_is_created_once)
+{
+	struct error *err = NULL;
+	int fd1, fd2;
+	ck_assert_msg(overlay_open(base, &fd1, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(overlay_open(base, &fd2, &err) == 0, "%s", err_message(err));
+	struct stat a, b;
+	ck_assert_int_eq(fstat(fd1, &a), 0);
+	ck_assert_int_eq(fstat(fd2, &b), 0);
+	ck_assert_int_eq(a.st_ino, b.st_ino);
+	close(fd1);
+	close(fd2);
+}
+END_TEST
+
+START_TEST(test_bad_base_is_refused)
+{
+	struct error *err = NULL;
+	int fd = -1;
+	ck_assert_int_lt(overlay_open("/tmp/a,b", &fd, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err_message(err), "absolute path"));
+	err_free(&err);
+	ck_assert_int_lt(overlay_open("relative", &fd, &err), 0);
+	err_free(&err);
+}
+END_TEST
+
+START_TEST(test_teardown_discards_writes)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/etc/reaper-overlay-gone-%d", (int)getpid());
+	ck_assert_int_eq(in_overlay(write_file, path), 0);
+	struct error *err = NULL;
+	ck_assert_msg(overlay_teardown(base, &err) == 0, "%s", err_message(err));
+	ck_assert_int_eq(in_overlay(file_exists, path), 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("overlay");
+	TCase *tc = tcase_create("namespace");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_write_is_shared_but_not_on_host);
+	tcase_add_test(tc, test_proc_is_the_hosts);
+	tcase_add_test(tc, test_namespace_is_created_once);
+	tcase_add_test(tc, test_bad_base_is_refused);
+	tcase_add_test(tc, test_teardown_discards_writes);
+	suite_add_tcase(s, tc);
+	return testlib_run(s);
+}
