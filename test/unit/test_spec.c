@@ -897,9 +897,33 @@ END_TEST
 
 /* ---- spec_load ---- */
 
+/* Bundles live under a directory that an unchecked fixture (Check's parent process) makes and
+ * removes, so a failing test leaves nothing in $TMPDIR. */
+static char *case_dir;
+
+static void case_setup(void)
+{
+	case_dir = testlib_tmpdir();
+}
+
+static void case_teardown(void)
+{
+	testlib_rmtree(case_dir);
+	free(case_dir);
+	case_dir = NULL;
+}
+
+static char *bundle_dir(void)
+{
+	char *dir = NULL;
+	ck_assert_int_ge(asprintf(&dir, "%s/bundle-XXXXXX", case_dir), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}
+
 START_TEST(load_reads_the_bundle)
 {
-	char *dir = testlib_tmpdir();
+	char *dir = bundle_dir();
 	char *path = NULL;
 	ck_assert_int_ge(asprintf(&path, "%s/config.json", dir), 0);
 	char *json = json_of(full_config);
@@ -927,7 +951,7 @@ END_TEST
 
 START_TEST(load_names_a_missing_file)
 {
-	char *dir = testlib_tmpdir();
+	char *dir = bundle_dir();
 	struct spec s;
 	struct error *err = NULL;
 	ck_assert_int_lt(spec_load(dir, &s, &err), 0);
@@ -946,7 +970,7 @@ END_TEST
 
 START_TEST(load_refuses_what_is_not_a_small_regular_file)
 {
-	char *dir = testlib_tmpdir();
+	char *dir = bundle_dir();
 	char *path = NULL;
 	ck_assert_int_ge(asprintf(&path, "%s/config.json", dir), 0);
 	struct spec s;
@@ -1099,6 +1123,7 @@ static Suite *spec_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
+	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
 	tcase_add_test(tc, load_reads_the_bundle);
 	tcase_add_test(tc, load_names_a_missing_file);
 	tcase_add_test(tc, load_refuses_what_is_not_a_small_regular_file);

@@ -18,11 +18,28 @@
 /* Any open that blocks kills the test with SIGALRM instead of hanging it. */
 #define BLOCK_GUARD_SECONDS 5
 
+/* The test case's directory is made and removed by an unchecked fixture, which runs in Check's
+ * parent process: a test that fails or is killed (its checked teardown never runs) leaves nothing
+ * behind. Each test works in its own subdirectory. */
+static char *case_dir;
 static char *tmpdir;
+
+static void case_setup(void)
+{
+	case_dir = testlib_tmpdir();
+}
+
+static void case_teardown(void)
+{
+	testlib_rmtree(case_dir);
+	free(case_dir);
+	case_dir = NULL;
+}
 
 static void setup(void)
 {
-	tmpdir = testlib_tmpdir();
+	ck_assert_int_ge(asprintf(&tmpdir, "%s/test-XXXXXX", case_dir), 0);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	alarm(BLOCK_GUARD_SECONDS);
 }
 
@@ -815,6 +832,7 @@ static Suite *stdio_target_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writer");
+	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fifo_writer_without_reader_does_not_block);
 	tcase_add_test(tc, fifo_uri_writer_opens_the_decoded_path);
@@ -833,6 +851,7 @@ static Suite *stdio_target_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
+	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fifo_reader_without_writer_does_not_block);
 	tcase_add_test(tc, stdin_keepalive_holds_off_end_of_file);
