@@ -1,0 +1,47 @@
+/* libFuzzer target: config.json and exec Process JSON are untrusted bytes (a bundle written by
+ * anyone who can run `reaper-runtime create`, the spec Any of an Exec request). Every input must
+ * either parse into a spec that frees cleanly or fail with an error, never crash or leak. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+
+static void check_spec(const struct spec *s)
+{
+	/* Touch what a consumer would read, so sanitizers see every field. */
+	if (s->oci_version == NULL || s->process.args == NULL || s->process.args[0] == NULL ||
+	    s->process.cwd == NULL || s->process.cwd[0] != '/' || s->annotations == NULL)
+		abort();
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].destination[0] != '/')
+			abort();
+	(void)spec_annotation(s, "io.kubernetes.cri.sandbox-id");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct error *err = NULL;
+	struct spec s;
+	if (spec_parse((const char *)data, size, &s, &err) == 0) {
+		if (err != NULL)
+			abort();
+		check_spec(&s);
+		spec_free(&s);
+	} else {
+		if (err == NULL || err_message(err)[0] == '\0')
+			abort();
+		err_free(&err);
+	}
+
+	struct spec_process p;
+	if (spec_parse_process((const char *)data, size, &p, &err) == 0) {
+		if (p.args == NULL || p.args[0] == NULL || p.env == NULL || p.cwd == NULL)
+			abort();
+		spec_process_free(&p);
+	} else {
+		err_free(&err);
+	}
+	return 0;
+}
