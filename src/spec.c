@@ -40,17 +40,27 @@ static int invalid(struct ctx *c, const char *path, const char *fmt, ...)
 	return -1;
 }
 
+/* Field paths only feed messages, so truncating an absurdly deep one is fine. */
+static void format_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void format_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, PATH_BUF, fmt, ap);
+	va_end(ap);
+}
+
 static void join_path(char *buf, const char *parent, const char *field)
 {
 	if (parent == NULL || *parent == '\0')
-		snprintf(buf, PATH_BUF, "%s", field);
+		format_path(buf, "%s", field);
 	else
-		snprintf(buf, PATH_BUF, "%s.%s", parent, field);
+		format_path(buf, "%s.%s", parent, field);
 }
 
 static void index_path(char *buf, const char *parent, size_t i)
 {
-	snprintf(buf, PATH_BUF, "%s[%zu]", parent, i);
+	format_path(buf, "%s[%zu]", parent, i);
 }
 
 /* A member of an object; JSON null counts as absent, as Go's encoding/json (which writes these
