@@ -119,6 +119,7 @@ static json_t *record_to_json(const struct proc_state *st)
 	json_object_set_new(o, "pid", json_integer(st->pid));
 	json_object_set_new(o, "pid_start", json_integer((json_int_t)st->pid_start));
 	json_object_set_new(o, "monitor_pid", json_integer(st->monitor_pid));
+	json_object_set_new(o, "monitor_start", json_integer((json_int_t)st->monitor_start));
 	json_object_set_new(o, "exit_code", json_integer(st->exit_code));
 	json_object_set_new(o, "exited_at_ns", json_integer(st->exited_at_ns));
 	json_object_set_new(o, "created_ns", json_integer(st->created_ns));
@@ -217,6 +218,7 @@ static int record_from_json(json_t *o, const char *path, struct proc_state *st, 
 	st->pid = (pid_t)read_int(&r, "pid", 0, INT_MAX);
 	st->pid_start = (unsigned long long)read_int(&r, "pid_start", 0, LLONG_MAX);
 	st->monitor_pid = (pid_t)read_int(&r, "monitor_pid", 0, INT_MAX);
+	st->monitor_start = (unsigned long long)read_int(&r, "monitor_start", 0, LLONG_MAX);
 	st->exit_code = (int)read_int(&r, "exit_code", -1, 255);
 	st->exited_at_ns = read_int(&r, "exited_at_ns", 0, LLONG_MAX);
 	st->created_ns = read_int(&r, "created_ns", 0, LLONG_MAX);

@@ -27,6 +27,7 @@ struct proc_state {
 	pid_t pid;                    /* the workload, 0 until known */
 	unsigned long long pid_start; /* its start time in /proc ticks: tells a reused pid apart */
 	pid_t monitor_pid;
+	unsigned long long monitor_start;
 	int exit_code;        /* WEXITSTATUS or 128+signal, once stopped */
 	int64_t exited_at_ns; /* real time of the exit, ns since the epoch */
 	int64_t created_ns;

@@ -1,0 +1,29 @@
+/* The monitor: one process per container and per exec, exec'd as `reaper-monitor` so ps names it.
+ * It forks the workload, holds it at the start gate, waits for it as its parent and subreaper,
+ * records the exit durably (state file, atomic rename) and kills what is left of the tree. */
+#ifndef REAPER_MONITOR_H
+#define REAPER_MONITOR_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+struct monitor_request {
+	const char *root;
+	const char *ns;
+	const char *id;
+	const char *exec_id;        /* NULL for the init process */
+	int stdio[3];               /* the workload's stdin, stdout, stderr; -1 keeps the caller's */
+	const char *console_socket; /* terminal: send the pty master to this unix socket path, */
+	int console_fd;             /* or over this connected unix socket; -1 for none */
+};
+
+/* Start a monitor for the process whose record (status creating) is already written; returns once
+ * the workload is held at the start gate (its pid in *pid) or setup failed. Bounded wait. */
+int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, struct error **err);
+
+/* The monitor process itself (the reaper-monitor applet): returns its exit code. sync_fd carries
+ * the one-line reply to monitor_spawn. */
+int monitor_run(const struct monitor_request *req, int sync_fd);
+
+#endif
