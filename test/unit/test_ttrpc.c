@@ -19,7 +19,7 @@ static struct {
 	int n_parked;
 	int cancelled[MAX_PARKED]; /* why each parked call died, 0 while alive */
 	int n_cancelled;
-	const char *metadata_seen;
+	char *metadata_seen;
 	int n_big;
 } fx;
 
@@ -435,6 +435,7 @@ START_TEST(test_metadata_visible)
 	free(frame);
 	expect_response(&raw, 1, 0, "v");
 	ck_assert_str_eq(fx.metadata_seen, "tester");
+	free(fx.metadata_seen);
 	tt_raw_close(&raw);
 }
 END_TEST

@@ -26,6 +26,7 @@ static struct {
 	int order[MAX_RESULTS]; /* result slots in completion order */
 	struct ttrpc_call *parked[MAX_RESULTS];
 	char *parked_keys[MAX_RESULTS];
+	int parked_cancelled[MAX_RESULTS];
 	int n_parked, max_parked_at_once;
 	bool free_client_in_callback;
 	bool call_again_in_callback;
@@ -51,9 +52,17 @@ static int live_parked(void)
 	return n;
 }
 
+static void s_cancelled(struct ttrpc_call *call, enum ttrpc_code why, void *data)
+{
+	int slot = (int)(intptr_t)data;
+	fx.parked[slot] = NULL;
+	fx.parked_cancelled[slot] = why;
+}
+
 static void s_park(struct ttrpc_call *call, const ProtobufCMessage *request, void *data)
 {
 	fx.parked_keys[fx.n_parked] = strdup(((const Ttrpc__KeyValue *)request)->key);
+	ttrpc_call_on_cancel(call, s_cancelled, (void *)(intptr_t)fx.n_parked);
 	fx.parked[fx.n_parked++] = call;
 	if (live_parked() > fx.max_parked_at_once)
 		fx.max_parked_at_once = live_parked();
@@ -472,9 +481,8 @@ START_TEST(test_server_deadline_reaches_client)
 	expect_result(0, TTRPC_DEADLINE_EXCEEDED, NULL);
 	ck_assert(tt_run_until(fx.loop, cond_parked, (void *)1, 1000));
 	tt_run_for(fx.loop, 50);
-	/* The server answered the deadline itself: the handler's answer is refused. */
-	Ttrpc__KeyValue kv = TTRPC__KEY_VALUE__INIT;
-	ck_assert_int_eq(ttrpc_call_reply(fx.parked[0], &kv.base), -1);
+	ck_assert_ptr_null(fx.parked[0]);
+	ck_assert_int_eq(fx.parked_cancelled[0], TTRPC_DEADLINE_EXCEEDED);
 }
 END_TEST
 
@@ -650,9 +658,11 @@ START_TEST(test_free_cancels_pending)
 	ck_assert_int_eq(fx.n_done, 3);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(fx.results[i].code, TTRPC_CANCELLED);
-	/* The server notices and cancels its parked calls: their answers are dropped. */
+	/* The server notices and cancels its parked calls. */
 	tt_run_for(fx.loop, 30);
 	ck_assert_uint_eq(ttrpc_server_connections(fx.server), 0);
+	ck_assert_int_eq(fx.parked_cancelled[0], TTRPC_CANCELLED);
+	ck_assert_int_eq(fx.parked_cancelled[1], TTRPC_CANCELLED);
 }
 END_TEST
 
