@@ -77,17 +77,7 @@ struct ttrpc_server {
 
 static void server_destroy(struct ttrpc_server *s);
 static void reap_dead(struct ttrpc_server *s);
-
-static void on_reap(struct loop *loop, void *data)
-{
-	struct ttrpc_server *s = data;
-	s->reap_timer = 0;
-	s->busy++;
-	reap_dead(s);
-	s->busy--;
-	if (s->busy == 0 && s->free_pending)
-		server_destroy(s);
-}
+static void on_reap(struct loop *loop, void *data);
 
 static void enter(struct ttrpc_server *s)
 {
@@ -104,6 +94,15 @@ static void leave(struct ttrpc_server *s)
 	}
 	if (s->dead != NULL && s->reap_timer == 0)
 		s->reap_timer = loop_timer_add(s->loop, 0, on_reap, s);
+}
+
+static void on_reap(struct loop *loop, void *data)
+{
+	struct ttrpc_server *s = data;
+	s->reap_timer = 0;
+	enter(s);
+	reap_dead(s);
+	leave(s);
 }
 
 /* ---- calls ---- */
@@ -562,6 +561,11 @@ int ttrpc_server_new(struct ttrpc_server **out, struct loop *loop, int listen_fd
 int ttrpc_server_register(struct ttrpc_server *server, const struct ttrpc_method *methods, void *data,
 			  struct error **err)
 {
+	for (const struct ttrpc_method *m = methods; m->service != NULL; m++)
+		if (m->name == NULL || m->request_type == NULL || m->handler == NULL)
+			return err_new(err, ERR_INVALID,
+				       "ttrpc method %s.%s lacks a name, request type or handler", m->service,
+				       m->name ? m->name : "?");
 	struct registration *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return err_sys(err, ENOMEM, "register ttrpc methods");
@@ -691,11 +695,14 @@ static int answer(struct ttrpc_call *call, const ProtobufCMessage *reply, enum t
 		struct ttrpc_server *s = c->server;
 		enter(s);
 		call_unlink(call);
-		if (reply != NULL)
+		if (reply != NULL) {
 			rc = queue_reply(c, call, reply);
-		else
+		} else {
 			send_status(c, call->stream_id, code, "%s", message ? message : "");
-		rc = reply != NULL ? rc : (c->closing ? -1 : 0);
+			rc = 0;
+		}
+		if (c->closing)
+			rc = -1;
 		leave(s);
 	}
 	if (!call->in_handler)

@@ -90,6 +90,7 @@ void ttrpc_call_on_cancel(struct ttrpc_call *call, ttrpc_cancel_fn fn, void *dat
  * when the answer was queued, -1 when it was dropped (connection gone, deadline passed) or
  * replaced by an error (reply larger than TTRPC_MAX_DATA). Not valid inside the cancel callback. */
 int ttrpc_call_reply(struct ttrpc_call *call, const ProtobufCMessage *reply);
+/* Answer with a status; code TTRPC_OK is sent as TTRPC_UNKNOWN. */
 int ttrpc_call_fail(struct ttrpc_call *call, enum ttrpc_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -118,7 +119,8 @@ int ttrpc_client_new(struct ttrpc_client **out, struct loop *loop, const char *a
 /* A client on a connected socket (no redial). Takes ownership of fd. */
 int ttrpc_client_new_fd(struct ttrpc_client **out, struct loop *loop, int fd, struct error **err);
 /* Queue a call; fn runs later on the loop, exactly once (never inside this function). opts may
- * be NULL. Fails only on bad arguments, a full queue (1024 calls) or a closed client. */
+ * be NULL. Fails only on bad arguments (a request over TTRPC_MAX_DATA included), a full queue
+ * (1024 calls), a freed client, or the lost connection of a client_new_fd client. */
 int ttrpc_client_call(struct ttrpc_client *client, const char *service, const char *method,
 		      const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_type,
 		      const struct ttrpc_call_opts *opts, ttrpc_reply_fn fn, void *data, struct error **err);

@@ -440,6 +440,20 @@ START_TEST(test_metadata_visible)
 }
 END_TEST
 
+START_TEST(test_register_rejects_incomplete_methods)
+{
+	static const struct ttrpc_method bad[] = {
+		{TT_SERVICE, "Echo", &ttrpc__key_value__descriptor, h_echo},
+		{TT_SERVICE, "NoHandler", &ttrpc__key_value__descriptor, NULL},
+		{0},
+	};
+	struct error *err = NULL;
+	ck_assert_int_eq(ttrpc_server_register(fx.server, bad, NULL, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err_message(err), "NoHandler"));
+	err_free(&err);
+}
+END_TEST
+
 /* ---- concurrency on one connection ---- */
 
 START_TEST(test_out_of_order_replies)
@@ -868,6 +882,7 @@ int main(void)
 	tcase_add_test(proto, test_frame_of_exactly_max_is_read);
 	tcase_add_test(proto, test_reply_too_large_becomes_error);
 	tcase_add_test(proto, test_metadata_visible);
+	tcase_add_test(proto, test_register_rejects_incomplete_methods);
 	suite_add_tcase(s, proto);
 
 	TCase *conc = tcase_create("concurrency");
