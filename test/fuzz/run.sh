@@ -1,0 +1,41 @@
+#!/bin/bash
+# Build the libFuzzer targets with clang and run each for a while (default 20 s each, about a
+# minute in all). Usage: test/fuzz/run.sh [seconds-per-target]. Exits non-zero on a crash, a leak
+# or a sanitizer report; the reproducer is left in $FUZZ_OUT (default build-fuzz/findings).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-20}
+build=${FUZZ_BUILD:-$src/build-fuzz}
+out=${FUZZ_OUT:-$build/findings}
+
+CC=clang cmake -S "$src" -B "$build" -DREAPER_FUZZ=ON -DREAPER_STATIC=OFF -DREAPER_TESTS=ON \
+	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	>/dev/null
+cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client >/dev/null
+
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+# Seeds: a valid Echo request (service f.S), a Later request with a 1 ms timeout, an even stream
+# id, a Data frame, and an OK response to stream 1 carrying KeyValue{k, v}.
+echo_req='\x0a\x03f.S\x12\x04Echo\x1a\x06\x0a\x01k\x12\x01v'
+later_req='\x0a\x03f.S\x12\x05Later\x1a\x00\x20\xc0\x84\x3d'
+mkdir -p "$corpus"/{frame,server,client} "$out"
+printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/server/echo"
+printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req\x00\x00\x00\x12\x00\x00\x00\x03\x01\x00$later_req" >"$corpus/server/later"
+printf "\x00\x00\x00\x13\x00\x00\x00\x02\x01\x00$echo_req" >"$corpus/server/even"
+printf "\x00\x00\x00\x01\x00\x00\x00\x01\x03\x00x" >"$corpus/server/data"
+printf "\x00\x00\x00\x08\x00\x00\x00\x01\x02\x00\x12\x06\x0a\x01k\x12\x01v" >"$corpus/client/ok"
+printf "\x07\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/frame/echo"
+
+status=0
+for target in frame server client; do
+	echo "fuzz_ttrpc_$target: ${secs}s"
+	(cd "$out" && "$build/test/fuzz_ttrpc_$target" -max_total_time="$secs" -max_len=65536 \
+		-print_final_stats=1 "$corpus/$target" 2>"$out/$target.log") || {
+		status=1
+		echo "fuzz_ttrpc_$target FAILED; see $out/$target.log" >&2
+		tail -40 "$out/$target.log" >&2
+	}
+	grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$out/$target.log" || true
+done
+exit $status
