@@ -41,15 +41,8 @@ int console_open(int *master, int *slave, unsigned rows, unsigned cols, struct e
 	return 0;
 }
 
-int console_send(const char *socket_path, int fd, const char *name, struct error **err)
+int console_send_fd(int sock, int fd, const char *name, struct error **err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(socket_path) >= sizeof(addr.sun_path))
-		return err_new(err, ERR_INVALID, "console socket path %s is too long", socket_path);
-	strcpy(addr.sun_path, socket_path);
-	cleanup_close int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return err_sys(err, errno, "connect to console socket %s", socket_path);
 	char control[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
 	struct msghdr msg = {
@@ -59,9 +52,23 @@ int console_send(const char *socket_path, int fd, const char *name, struct error
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		return err_sys(err, errno, "send the terminal to %s", socket_path);
-	return 0;
+	ssize_t n;
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? err_sys(err, errno, "send the terminal") : 0;
+}
+
+int console_send(const char *socket_path, int fd, const char *name, struct error **err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(socket_path) >= sizeof(addr.sun_path))
+		return err_new(err, ERR_INVALID, "console socket path %s is too long", socket_path);
+	strcpy(addr.sun_path, socket_path);
+	cleanup_close int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return err_sys(err, errno, "connect to console socket %s", socket_path);
+	return console_send_fd(sock, fd, name, err) < 0 ? err_wrap(err, "console socket %s", socket_path) : 0;
 }
 
 int console_receive(int sock, int *fd, struct error **err)

@@ -9,6 +9,8 @@
 int console_open(int *master, int *slave, unsigned rows, unsigned cols, struct error **err);
 /* Connect to the unix socket at path and send fd with name as the message. */
 int console_send(const char *socket_path, int fd, const char *name, struct error **err);
+/* Send fd with name as the message over a connected unix socket. */
+int console_send_fd(int sock, int fd, const char *name, struct error **err);
 /* Receive one fd from a connected unix socket (the receiving end of console_send). */
 int console_receive(int sock, int *fd, struct error **err);
 /* Make the slave the controlling terminal and stdio of the calling (new session leader) process. */

@@ -1,13 +1,66 @@
+/* reaper-monitor: started by create/exec (monitor_spawn), never by hand. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "applet.h"
+#include "log.h"
+#include "monitor.h"
+#include "state.h"
+
+static const char usage[] =
+	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--exec EXEC_ID]\n"
+	"                      [--console-socket PATH | --console-fd FD] ID\n"
+	"Started by reaper-runtime create/exec and by the shim: forks the workload, holds it until\n"
+	"start, waits for it and records its exit in the state directory.\n";
 
 static int monitor_main(int argc, char **argv)
 {
-	fprintf(stderr, "%s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option options[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"sync-fd", required_argument, NULL, 's'},
+		{"exec", required_argument, NULL, 'e'},
+		{"console-socket", required_argument, NULL, 'c'},
+		{"console-fd", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	struct monitor_request req = {
+		.root = STATE_DEFAULT_ROOT, .ns = "default", .console_fd = -1, .stdio = {-1, -1, -1}};
+	int sync_fd = -1, opt;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			req.root = optarg;
+			break;
+		case 'n':
+			req.ns = optarg;
+			break;
+		case 's':
+			sync_fd = atoi(optarg);
+			break;
+		case 'e':
+			req.exec_id = optarg;
+			break;
+		case 'c':
+			req.console_socket = optarg;
+			break;
+		case 'f':
+			req.console_fd = atoi(optarg);
+			break;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || sync_fd < 3) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	req.id = argv[optind];
+	log_open_from_env("REAPER_MONITOR_LOG", NULL);
+	return monitor_run(&req, sync_fd);
 }
 
 REAPER_APPLET(monitor, "reaper-monitor", monitor_main,
-	      "per-container monitor: forks the workload, waits, records its exit",
-	      "usage: reaper-monitor ...\n");
+	      "per-container monitor: forks the workload, records its exit", usage);

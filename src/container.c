@@ -1,0 +1,246 @@
+/* Create, start, state: a process from its record to its execve. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "gate.h"
+#include "monitor.h"
+#include "procfs.h"
+#include "spec.h"
+
+#define START_TIMEOUT_MS 10000
+
+static const char *what(const char *exec_id)
+{
+	return exec_id ? "exec" : "container";
+}
+
+static const char *name(const char *id, const char *exec_id)
+{
+	return exec_id ? exec_id : id;
+}
+
+char *container_dir(const struct runtime *rt, const char *id, const char *exec_id)
+{
+	cleanup_free char *dir = state_container_dir(rt->root, rt->ns, id);
+	if (dir == NULL || exec_id == NULL)
+		return steal_pointer(&dir);
+	return state_exec_dir(dir, exec_id);
+}
+
+static int validate(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
+{
+	if (state_validate_id("namespace", rt->ns, err) < 0 || state_validate_id("container id", id, err) < 0)
+		return -1;
+	return exec_id ? state_validate_id("exec id", exec_id, err) : 0;
+}
+
+int container_read(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		   struct error **err)
+{
+	if (validate(rt, id, exec_id, err) < 0)
+		return -1;
+	cleanup_free char *dir = container_dir(rt, id, exec_id);
+	if (dir == NULL)
+		return err_sys(err, ENOMEM, "state path");
+	if (state_read(dir, out, err) < 0) {
+		if ((*err)->kind == ERR_NOT_FOUND) {
+			err_free(err);
+			return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id),
+				       name(id, exec_id));
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* The record a new process starts with; the monitor fills in its pids. */
+static int initial_record(const struct create_options *o, const struct spec *spec, struct proc_state *st,
+			  struct error **err)
+{
+	*st = (struct proc_state){.status = PROC_CREATING, .created_ns = state_now_ns()};
+	st->id = strdup(o->id);
+	st->exec_id = o->exec_id ? strdup(o->exec_id) : NULL;
+	st->bundle = o->bundle ? realpath(o->bundle, NULL) : NULL;
+	for (int i = 0; i < 3; i++) {
+		char **slot = i == 0 ? &st->stdin_path : i == 1 ? &st->stdout_path : &st->stderr_path;
+		*slot = o->stdio_paths[i] ? strdup(o->stdio_paths[i]) : NULL;
+	}
+	if (spec != NULL) {
+		st->terminal = spec->process.terminal;
+		st->annotations = json_incref(spec->annotations);
+		const char *type = spec_annotation(spec, SANDBOX_TYPE_ANNOTATION);
+		st->sandbox = type != NULL && strcmp(type, "sandbox") == 0;
+	}
+	if (st->id == NULL || (o->bundle && st->bundle == NULL))
+		return err_sys(err, errno ? errno : ENOMEM, "bundle %s", o->bundle);
+	return 0;
+}
+
+/* What create checks before it touches the store: config.json parses, or the exec's container runs. */
+static int check_request(const struct runtime *rt, const struct create_options *o, struct spec *spec,
+			 bool *terminal, struct error **err)
+{
+	if (o->exec_id == NULL) {
+		if (o->bundle == NULL)
+			return err_new(err, ERR_INVALID, "create %s: no bundle given", o->id);
+		if (spec_load(o->bundle, spec, err) < 0)
+			return -1;
+		*terminal = spec->process.terminal;
+		return 0;
+	}
+	struct proc_state init;
+	if (container_state(rt, o->id, NULL, &init, err) < 0)
+		return -1;
+	enum proc_status status = init.status;
+	proc_state_free(&init);
+	if (status != PROC_RUNNING)
+		return err_new(err, ERR_STATE, "cannot exec in container %s: it is %s", o->id,
+			       proc_status_name(status));
+	struct spec_process process;
+	if (o->process_json == NULL ||
+	    spec_parse_process(o->process_json, strlen(o->process_json), &process, err) < 0)
+		return o->process_json ? -1
+				       : err_new(err, ERR_INVALID, "exec %s: no process given", o->exec_id);
+	*terminal = process.terminal;
+	spec_process_free(&process);
+	return 0;
+}
+
+static int write_process(const char *dir, const char *json, struct error **err)
+{
+	cleanup_free char *path = state_file(dir, "process.json");
+	return json ? fs_write_atomic(path, json, strlen(json), 0600, err) : 0;
+}
+
+static int spawn(const struct runtime *rt, const struct create_options *o, const char *dir, bool terminal,
+		 struct proc_state *st, struct error **err)
+{
+	if (terminal && o->console_socket == NULL && o->console_fd < 0)
+		return err_new(err, ERR_INVALID, "%s %s wants a terminal: a console socket is required",
+			       what(o->exec_id), name(o->id, o->exec_id));
+	if (write_process(dir, o->process_json, err) < 0 || gate_create(dir, err) < 0 ||
+	    state_write(dir, st, err) < 0)
+		return -1;
+	struct monitor_request req = {.root = rt->root,
+				      .ns = rt->ns,
+				      .id = o->id,
+				      .exec_id = o->exec_id,
+				      .console_socket = o->console_socket,
+				      .console_fd = o->console_fd};
+	memcpy(req.stdio, o->stdio, sizeof(req.stdio));
+	if (monitor_spawn(&req, &st->monitor_pid, &st->pid, err) < 0)
+		return -1;
+	st->status = PROC_CREATED;
+	return 0;
+}
+
+int container_create(const struct runtime *rt, const struct create_options *o, struct proc_state *out,
+		     struct error **err)
+{
+	if (validate(rt, o->id, o->exec_id, err) < 0)
+		return -1;
+	struct spec spec = {0};
+	bool terminal = false;
+	if (check_request(rt, o, &spec, &terminal, err) < 0)
+		return err_wrap(err, "create %s %s", what(o->exec_id), name(o->id, o->exec_id));
+	cleanup_free char *dir = container_dir(rt, o->id, o->exec_id);
+	struct proc_state st;
+	int rc = initial_record(o, o->exec_id ? NULL : &spec, &st, err);
+	spec_free(&spec);
+	if (rc < 0 || state_make_dir(dir, o->exec_id ? "exec" : "container", err) < 0) {
+		proc_state_free(&st);
+		if (err && *err && (*err)->kind == ERR_EXISTS) {
+			err_free(err);
+			return err_new(err, ERR_EXISTS, "%s %s already exists", what(o->exec_id),
+				       name(o->id, o->exec_id));
+		}
+		return -1;
+	}
+	if (spawn(rt, o, dir, terminal, &st, err) < 0) {
+		proc_state_free(&st);
+		state_remove_dir(dir, NULL);
+		return err_wrap(err, "create %s %s", what(o->exec_id), name(o->id, o->exec_id));
+	}
+	*out = st;
+	return 0;
+}
+
+static int pidfd_of(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int mark_running(struct proc_state *st, void *data, struct error **err)
+{
+	if (st->status != PROC_CREATED)
+		return 1; /* the monitor already recorded the exit: keep it */
+	st->status = PROC_RUNNING;
+	return 0;
+}
+
+int container_start(const struct runtime *rt, const char *id, const char *exec_id, pid_t *pid,
+		    struct error **err)
+{
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	enum proc_status status = st.status;
+	pid_t workload = st.pid;
+	bool alive = procfs_alive(st.pid, st.pid_start);
+	proc_state_free(&st);
+	if (status != PROC_CREATED)
+		return err_new(err, ERR_STATE, "cannot start %s %s: it is %s, not created", what(exec_id),
+			       name(id, exec_id), proc_status_name(status));
+	if (!alive)
+		return err_new(err, ERR_STATE, "cannot start %s %s: its process is gone", what(exec_id),
+			       name(id, exec_id));
+	cleanup_close int pidfd = pidfd_of(workload);
+	cleanup_free char *dir = container_dir(rt, id, exec_id);
+	if (gate_open(dir, pidfd, START_TIMEOUT_MS, err) < 0)
+		return err_wrap(err, "start %s %s", what(exec_id), name(id, exec_id));
+	if (state_update(dir, mark_running, NULL, err) < 0)
+		return -1;
+	*pid = workload;
+	return 0;
+}
+
+int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		    struct error **err)
+{
+	if (container_read(rt, id, exec_id, out, err) < 0)
+		return -1;
+	bool live = out->status == PROC_CREATED || out->status == PROC_RUNNING;
+	if (live && !procfs_alive(out->pid, out->pid_start) &&
+	    !procfs_alive(out->monitor_pid, out->monitor_start)) {
+		/* Both gone without a record (the monitor was killed): the exit code is unknowable. */
+		out->status = PROC_STOPPED;
+		out->exit_code = 255;
+	}
+	return 0;
+}
+
+int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err)
+{
+	if (state_validate_id("namespace", rt->ns, err) < 0)
+		return -1;
+	cleanup_free char *dir = NULL;
+	if (id != NULL) {
+		if (state_validate_id("container id", id, err) < 0)
+			return -1;
+		cleanup_free char *cdir = container_dir(rt, id, NULL);
+		dir = state_file(cdir, "exec");
+	} else {
+		dir = state_namespace_dir(rt->root, rt->ns);
+	}
+	return state_list(dir, ids, err);
+}

@@ -1,0 +1,64 @@
+/* The lifecycle engine shared by reaper-runtime and the shim: create, start, state, kill, delete,
+ * for a container's init process (exec_id NULL) and for its exec processes. All state lives in the
+ * state store (state.h); the monitor (monitor.h) owns each process's runtime fields. */
+#ifndef REAPER_CONTAINER_H
+#define REAPER_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+#define SANDBOX_TYPE_ANNOTATION "io.kubernetes.cri.container-type"
+
+struct runtime {
+	const char *root; /* state root, e.g. /run/reaper */
+	const char *ns;   /* namespace, e.g. "default" or "k8s.io" */
+};
+
+struct create_options {
+	const char *id;
+	const char *exec_id;        /* exec: the new process's id; NULL to create a container */
+	const char *bundle;         /* create: the bundle directory holding config.json */
+	const char *process_json;   /* exec: the OCI Process, JSON */
+	int stdio[3];               /* the workload's stdin/stdout/stderr; -1 inherits the caller's */
+	const char *stdio_paths[3]; /* recorded for State (the shim's FIFO paths); may be NULL */
+	const char *console_socket; /* terminal: runc's console socket path, */
+	int console_fd;             /* or a connected unix socket; -1 for none */
+};
+
+char *container_dir(const struct runtime *rt, const char *id, const char *exec_id);
+/* Validate the ids and read the record. No such container or exec is ERR_NOT_FOUND. */
+int container_read(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		   struct error **err);
+
+/* Create: the process exists, held before execve; out gets its record (pid, monitor pid). */
+int container_create(const struct runtime *rt, const struct create_options *opts, struct proc_state *out,
+		     struct error **err);
+/* Start a created process; returns once execve happened (or failed). */
+int container_start(const struct runtime *rt, const char *id, const char *exec_id, pid_t *pid,
+		    struct error **err);
+/* The record with its liveness checked: a process whose monitor and workload are both gone reads
+ * as stopped. */
+int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		    struct error **err);
+/* Signal the process, or with all every process of the container (of the exec, for an exec).
+ * A process that is not running is ERR_STATE. */
+int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
+		   struct error **err);
+/* Remove a stopped (or, with force, any) process and its state; a container takes its execs along.
+ * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record. */
+int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
+		     struct proc_state *final, struct error **err);
+/* Every process of the container (or exec): the main process and its descendants. */
+int container_pids(const struct runtime *rt, const char *id, const char *exec_id, pid_t **pids, size_t *n,
+		   struct error **err);
+/* Send sig to every process of the container (or exec), monitors excepted. */
+int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
+			  struct error **err);
+/* Ids of the containers in the namespace, or of the execs of a container. */
+int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err);
+
+#endif

@@ -1,0 +1,126 @@
+/* The creator's side of the monitor: fork, exec `reaper-monitor`, read its one-line reply. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "loop.h"
+#include "monitor.h"
+
+#define REPLY_TIMEOUT_MS 30000
+#define SYNC_FD          3
+#define CONSOLE_FD       4
+
+extern char **environ;
+
+/* Set the child's fds: stdio on 0-2, the sync pipe on 3, the console socket on 4; close the rest.
+ * Sources are first moved above the targets so no dup2 clobbers one still needed. */
+static void arrange_fds(const struct monitor_request *req, int sync_fd)
+{
+	int src[5] = {req->stdio[0], req->stdio[1], req->stdio[2], sync_fd, req->console_fd};
+	for (int i = 0; i < 5; i++) {
+		if (src[i] >= 0)
+			src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+	}
+	for (int i = 0; i < 5; i++) {
+		if (src[i] >= 0)
+			dup2(src[i], i);
+	}
+	if (syscall(SYS_close_range, 5, ~0U, 0) < 0) {
+		for (int fd = 5; fd < 1024; fd++)
+			close(fd);
+	}
+}
+
+static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_fd)
+{
+	arrange_fds(req, sync_fd);
+	char sync_arg[16], console_arg[16];
+	snprintf(sync_arg, sizeof(sync_arg), "%d", SYNC_FD);
+	snprintf(console_arg, sizeof(console_arg), "%d", CONSOLE_FD);
+	const char *argv[16];
+	int n = 0;
+	argv[n++] = "reaper-monitor";
+	argv[n++] = "--root";
+	argv[n++] = req->root;
+	argv[n++] = "--namespace";
+	argv[n++] = req->ns;
+	argv[n++] = "--sync-fd";
+	argv[n++] = sync_arg;
+	if (req->exec_id) {
+		argv[n++] = "--exec";
+		argv[n++] = req->exec_id;
+	}
+	if (req->console_socket) {
+		argv[n++] = "--console-socket";
+		argv[n++] = req->console_socket;
+	} else if (req->console_fd >= 0) {
+		argv[n++] = "--console-fd";
+		argv[n++] = console_arg;
+	}
+	argv[n++] = req->id;
+	argv[n] = NULL;
+	execve("/proc/self/exe", (char *const *)argv, environ);
+	dprintf(SYNC_FD, "error exec reaper-monitor: %s\n", strerror(errno));
+	_exit(127);
+}
+
+static int read_reply(int fd, char *buf, size_t cap, struct error **err)
+{
+	size_t n = 0;
+	uint64_t deadline = loop_now_ms() + REPLY_TIMEOUT_MS;
+	while (n < cap - 1) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - loop_now_ms());
+		int ready = poll(&p, 1, left > 0 ? left : 0);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return err_new(err, ERR_SYSTEM, "the monitor did not answer within %d ms",
+				       REPLY_TIMEOUT_MS);
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, struct error **err)
+{
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return err_sys(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		return err_sys(err, errno, "fork the monitor");
+	}
+	if (child == 0)
+		exec_monitor(req, sync[1]);
+	close(sync[1]);
+	char reply[1200];
+	int rc = read_reply(sync[0], reply, sizeof(reply), err);
+	close(sync[0]);
+	if (rc < 0)
+		return -1;
+	int workload = 0;
+	if (sscanf(reply, "ok %d", &workload) == 1 && workload > 0) {
+		*monitor_pid = child;
+		*pid = workload;
+		return 0;
+	}
+	if (strncmp(reply, "error ", 6) == 0)
+		return err_new(err, ERR_SYSTEM, "%s", reply + 6);
+	return err_new(err, ERR_SYSTEM, "the monitor exited without an answer");
+}

@@ -1,0 +1,184 @@
+/* A container's processes without a pid namespace: the descendants of its monitors (each monitor
+ * is the subreaper of its workload, so orphans stay in the tree) plus the main processes. And what
+ * acts on them: kill and delete. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "loop.h"
+#include "procfs.h"
+
+#define MONITOR_EXIT_TIMEOUT_MS 5000
+
+struct members {
+	pid_t *monitors; /* live monitors: the roots */
+	size_t n_monitors;
+	pid_t *mains; /* live main processes (their monitor may be gone) */
+	size_t n_mains;
+};
+
+static void members_free(struct members *m)
+{
+	free(m->monitors);
+	free(m->mains);
+}
+
+static int add_process(struct members *m, const struct proc_state *st, struct error **err)
+{
+	m->monitors = realloc(m->monitors, (m->n_monitors + 1) * sizeof(pid_t));
+	m->mains = realloc(m->mains, (m->n_mains + 1) * sizeof(pid_t));
+	if (m->monitors == NULL || m->mains == NULL)
+		return err_sys(err, ENOMEM, "process list");
+	if (procfs_alive(st->monitor_pid, st->monitor_start))
+		m->monitors[m->n_monitors++] = st->monitor_pid;
+	if (procfs_alive(st->pid, st->pid_start))
+		m->mains[m->n_mains++] = st->pid;
+	return 0;
+}
+
+/* The process itself, or for a container its init and every exec. */
+static int collect(const struct runtime *rt, const char *id, const char *exec_id, struct members *m,
+		   struct error **err)
+{
+	*m = (struct members){0};
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	int rc = add_process(m, &st, err);
+	proc_state_free(&st);
+	cleanup_strv char **execs = NULL;
+	if (rc < 0 || exec_id != NULL || container_list(rt, id, &execs, err) < 0)
+		return rc;
+	for (char **e = execs; *e != NULL && rc == 0; e++) {
+		if (container_read(rt, id, *e, &st, NULL) < 0)
+			continue; /* deleted meanwhile */
+		rc = add_process(m, &st, err);
+		proc_state_free(&st);
+	}
+	return rc;
+}
+
+static bool contains(const pid_t *set, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (set[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct error **err)
+{
+	pid_t *roots = malloc((m->n_monitors + m->n_mains + 1) * sizeof(pid_t));
+	if (roots == NULL)
+		return err_sys(err, ENOMEM, "process list");
+	memcpy(roots, m->monitors, m->n_monitors * sizeof(pid_t));
+	memcpy(roots + m->n_monitors, m->mains, m->n_mains * sizeof(pid_t));
+	pid_t *found = NULL;
+	size_t n_found = 0;
+	int rc = procfs_descendants(roots, m->n_monitors + m->n_mains, &found, &n_found, err);
+	free(roots);
+	if (rc < 0)
+		return -1;
+	/* Mains are descendants of their monitors; add those whose monitor is gone. */
+	pid_t *all = realloc(found, (n_found + m->n_mains + 1) * sizeof(pid_t));
+	if (all == NULL) {
+		free(found);
+		return err_sys(err, ENOMEM, "process list");
+	}
+	for (size_t i = 0; i < m->n_mains; i++) {
+		if (!contains(all, n_found, m->mains[i]))
+			all[n_found++] = m->mains[i];
+	}
+	*pids = all;
+	*n = n_found;
+	return 0;
+}
+
+int container_pids(const struct runtime *rt, const char *id, const char *exec_id, pid_t **pids, size_t *n,
+		   struct error **err)
+{
+	struct members m;
+	int rc = collect(rt, id, exec_id, &m, err);
+	if (rc == 0)
+		rc = tree_of(&m, pids, n, err);
+	members_free(&m);
+	return rc;
+}
+
+int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
+			  struct error **err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	if (container_pids(rt, id, exec_id, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], sig);
+	return 0;
+}
+
+int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
+		   struct error **err)
+{
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	bool alive = st.status != PROC_STOPPED && procfs_alive(st.pid, st.pid_start);
+	pid_t pid = st.pid;
+	proc_state_free(&st);
+	if (all)
+		return container_signal_tree(rt, id, exec_id, sig, err);
+	if (!alive)
+		return err_new(err, ERR_STATE, "%s %s is not running", exec_id ? "exec" : "container",
+			       exec_id ? exec_id : id);
+	if (kill(pid, sig) < 0)
+		return err_sys(err, errno, "kill %d", (int)pid);
+	return 0;
+}
+
+/* Wait (bounded) until every monitor has recorded its exit and gone. */
+static void await_monitors(const struct members *m)
+{
+	uint64_t deadline = loop_now_ms() + MONITOR_EXIT_TIMEOUT_MS;
+	for (size_t i = 0; i < m->n_monitors; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, m->monitors[i], 0);
+		if (fd < 0)
+			continue;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - loop_now_ms());
+		while (left > 0 && poll(&p, 1, left) < 0 && errno == EINTR)
+			left = (int)(deadline - loop_now_ms());
+		close(fd);
+	}
+}
+
+int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
+		     struct proc_state *final, struct error **err)
+{
+	struct proc_state st;
+	if (container_state(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	enum proc_status status = st.status;
+	proc_state_free(&st);
+	if (status == PROC_RUNNING && !force)
+		return err_new(err, ERR_STATE,
+			       "cannot delete %s %s: it is running (stop it first, or use --force)",
+			       exec_id ? "exec" : "container", exec_id ? exec_id : id);
+	struct members m;
+	if (collect(rt, id, exec_id, &m, err) < 0)
+		return -1;
+	container_signal_tree(rt, id, exec_id, SIGKILL, NULL);
+	await_monitors(&m);
+	members_free(&m);
+	cleanup_free char *dir = container_dir(rt, id, exec_id);
+	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
+		return -1;
+	return state_remove_dir(dir, err);
+}
