@@ -277,19 +277,26 @@ static int make_link(const char *path, struct error **err)
 /* Run `systemctl restart containerd` in pid 1's mount namespace: the host's when Reaper runs in a
  * DaemonSet with hostPID (a chroot into the host root would not do: systemctl refuses to act from
  * inside a chroot), and our own when it runs on the host, where joining changes nothing. */
-static int restart_containerd(struct error **err)
+static int check_systemd(struct error **err)
 {
 	cleanup_free char *comm = NULL;
 	size_t len = 0;
 	bool exists = false;
 	if (ctrd_read_file("/proc/1/comm", &comm, &len, &exists, err) < 0)
 		return -1;
-	if (!exists || strncmp(comm, "systemd\n", len) != 0 || len != 8)
+	if (!exists || len != 8 || strncmp(comm, "systemd\n", len) != 0)
 		return err_new(
 			err, ERR_UNSUPPORTED,
 			"--restart systemd: pid 1 is '%.*s', not systemd (in a pod, the DaemonSet needs "
 			"hostPID: true)",
 			(int)(len > 0 ? len - 1 : 0), exists ? comm : "");
+	return 0;
+}
+
+static int restart_containerd(struct error **err)
+{
+	if (check_systemd(err) < 0)
+		return -1;
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -764,6 +771,9 @@ static int install_main(int argc, char **argv)
 	cleanup_error struct error *err = NULL;
 	struct install_paths p;
 	int r = paths_init(&p, &o, &err);
+	/* Refuse before changing anything when the restart asked for cannot happen. */
+	if (r == 0 && o.restart == RESTART_SYSTEMD)
+		r = check_systemd(&err);
 	if (r == 0)
 		r = o.uninstall ? do_uninstall(&o, &p, &err) : do_install(&o, &p, &err);
 	paths_clear(&p);
