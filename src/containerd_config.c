@@ -443,11 +443,15 @@ static int scan_table_header(struct scan *s, char ***table)
 	return expect_line_end(s);
 }
 
-static bool is_handler_type_key(struct scan *s, char **full)
+/* [plugins.<cri>.containerd.runtimes.<name>] runtime_type: the <name>, else NULL. */
+static const char *runtime_type_key(struct scan *s, char **full)
 {
 	const char *cri = ctrd_cri_plugin(s->cfg->version);
-	const char *const want[] = {"plugins", cri, "containerd", "runtimes", s->handler, "runtime_type"};
-	return cri != NULL && s->handler != NULL && strv_len(full) == 6 && path_is(full, 6, want);
+	const char *const want[] = {"plugins", cri, "containerd", "runtimes"};
+	if (cri == NULL || strv_len(full) != 6 || !path_is(full, 4, want) ||
+	    strcmp(full[5], "runtime_type") != 0)
+		return NULL;
+	return full[4];
 }
 
 static bool is_runtimes_key(struct scan *s, char **full)
@@ -482,11 +486,21 @@ static int scan_key_value(struct scan *s, char **table)
 		if (full == NULL)
 			return err_sys(s->err, ENOMEM, "key");
 		note_path(s, full);
-		if (is_handler_type_key(s, full) && !at_end(s) && (*s->p == '"' || *s->p == '\'') &&
+		const char *runtime = runtime_type_key(s, full);
+		if (runtime != NULL && !at_end(s) && (*s->p == '"' || *s->p == '\'') &&
 		    !looking_at(s, "\"\"\"") && !looking_at(s, "'''")) {
-			free(s->cfg->handler_type);
-			s->cfg->handler_type = NULL;
-			r = scan_short_string(s, &s->cfg->handler_type);
+			char *type = NULL;
+			r = scan_short_string(s, &type);
+			if (r == 0 && strcmp(type, REAPER_RUNTIME_TYPE) == 0) {
+				char *name = strdup(runtime);
+				if (name == NULL || strv_push(&s->cfg->reaper_handlers, name) < 0)
+					r = err_sys(s->err, ENOMEM, "config");
+			}
+			if (r == 0 && s->handler != NULL && strcmp(runtime, s->handler) == 0) {
+				free(s->cfg->handler_type);
+				s->cfg->handler_type = steal_pointer(&type);
+			}
+			free(type);
 		} else {
 			if (is_runtimes_key(s, full) && !at_end(s) && *s->p == '{')
 				s->cfg->runtimes_inline = s->cfg->has_runtimes = true;
@@ -504,8 +518,11 @@ static int parse_config(const char *text, size_t len, const char *handler, int d
 	out->version = default_version;
 	out->empty = true;
 	out->imports = strv_new();
-	if (out->imports == NULL)
+	out->reaper_handlers = strv_new();
+	if (out->imports == NULL || out->reaper_handlers == NULL) {
+		ctrd_config_clear(out);
 		return err_sys(err, ENOMEM, "config");
+	}
 	if (memchr(text, '\0', len) != NULL) {
 		ctrd_config_clear(out);
 		return err_new(err, ERR_INVALID, "binary data (a NUL byte) in a TOML file");
@@ -541,6 +558,7 @@ int ctrd_config_parse(const char *text, size_t len, const char *handler, struct 
 void ctrd_config_clear(struct ctrd_config *c)
 {
 	strv_free(c->imports);
+	strv_free(c->reaper_handlers);
 	free(c->handler_type);
 	memset(c, 0, sizeof(*c));
 }
@@ -1069,4 +1087,43 @@ void ctrd_plan_clear(struct ctrd_plan *plan)
 	free(plan->text);
 	free(plan->reason);
 	memset(plan, 0, sizeof(*plan));
+}
+
+int ctrd_config_reaper_handlers(const char *host_root, const char *config_path, char ***handlers,
+				char ***files, bool *exists, struct error **err)
+{
+	*handlers = strv_new();
+	*files = strv_new();
+	*exists = false;
+	struct config_set set = {0};
+	int r = -1;
+	set.root.path = ctrd_host_path(host_root, config_path);
+	if (*handlers == NULL || *files == NULL || set.root.path == NULL) {
+		err_sys(err, ENOMEM, "config");
+		goto out;
+	}
+	if (load_one(set.root.path, NULL, 1, &set.root.cfg, &set.root_exists, err) < 0)
+		goto out;
+	*exists = set.root_exists;
+	if (set.root_exists && load_imports(&set, host_root, NULL, err) < 0)
+		goto out;
+	for (size_t i = 0; i <= set.n_imports; i++) {
+		struct loaded *f = i == 0 ? &set.root : &set.imports[i - 1];
+		for (char **h = f->cfg.reaper_handlers; h != NULL && *h != NULL; h++) {
+			char *name = strdup(*h), *file = strdup(f->path);
+			if (file == NULL || strv_push(handlers, name) < 0 || strv_push(files, file) < 0) {
+				err_sys(err, ENOMEM, "config");
+				goto out;
+			}
+		}
+	}
+	r = 0;
+out:
+	config_set_clear(&set);
+	if (r < 0) {
+		strv_free(*handlers);
+		strv_free(*files);
+		*handlers = *files = NULL;
+	}
+	return r;
 }

@@ -23,14 +23,15 @@
 
 /* What one config file says. */
 struct ctrd_config {
-	bool empty;           /* no key and no table at all (comments and blank lines only) */
-	int version;          /* top-level `version`; 1 when absent, as containerd reads it */
-	char **imports;       /* top-level `imports` entries as written; NULL-terminated, never NULL */
-	bool has_cri;         /* any key or table of the CRI plugin (for this version's plugin name) */
-	bool has_runtimes;    /* any CRI containerd.runtimes.<name> entry */
-	bool runtimes_inline; /* runtimes given as an inline table (cannot be extended by a table) */
-	bool has_handler;     /* an entry for the handler asked about */
-	char *handler_type;   /* its runtime_type, NULL when not set */
+	bool empty;             /* no key and no table at all (comments and blank lines only) */
+	int version;            /* top-level `version`; 1 when absent, as containerd reads it */
+	char **imports;         /* top-level `imports` entries as written; NULL-terminated, never NULL */
+	bool has_cri;           /* any key or table of the CRI plugin (for this version's plugin name) */
+	bool has_runtimes;      /* any CRI containerd.runtimes.<name> entry */
+	bool runtimes_inline;   /* runtimes given as an inline table (cannot be extended by a table) */
+	bool has_handler;       /* an entry for the handler asked about */
+	char *handler_type;     /* its runtime_type, NULL when not set */
+	char **reaper_handlers; /* every runtime whose runtime_type is Reaper's; NULL-terminated */
 };
 
 /* Scan TEXT (NUL-terminated; LEN bytes, a NUL inside is an error) for HANDLER's entry. */
@@ -76,6 +77,12 @@ struct ctrd_plan {
 int ctrd_config_plan(const char *host_root, const char *config_path, const char *handler,
 		     struct ctrd_plan *plan, struct error **err);
 void ctrd_plan_clear(struct ctrd_plan *plan);
+
+/* The handlers declared with runtime_type io.containerd.reaper.v2 in CONFIG_PATH (under HOST_ROOT)
+ * and the files it imports, with the declaring file of each (parallel NULL-terminated vectors,
+ * caller frees). *exists is false when the root config is missing (then both are empty). */
+int ctrd_config_reaper_handlers(const char *host_root, const char *config_path, char ***handlers,
+				char ***files, bool *exists, struct error **err);
 
 /* Remove the last occurrence of BLOCK from TEXT: a new string, or NULL when BLOCK is absent. */
 char *ctrd_remove_block(const char *text, const char *block);

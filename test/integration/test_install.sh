@@ -21,6 +21,16 @@ install() {
 	"$REAPER_BIN" install --host-root "$HOST" "$@"
 }
 
+# reaper doctor on the host root, with $DOCTOR_PATH (default: the installed farm) first on PATH;
+# sets DOCTOR and DOCTOR_RC.
+doctor() {
+	set +e
+	DOCTOR=$(PATH="${DOCTOR_PATH:-$HOST/usr/local/bin}:$PATH" REAPER_OVERLAY_BASE="$E2E_DIR/overlay" \
+		"$REAPER_BIN" doctor --host-root "$HOST" --root "$E2E_DIR/state" "$@" 2>&1)
+	DOCTOR_RC=$?
+	set -e
+}
+
 # A node's root config: the private paths of the harness, top-level keys TOP (after the version
 # line: TOML puts keys after a table header into that table), then the tables from stdin.
 new_host() {
@@ -91,6 +101,11 @@ new_host plain <<'TOML'
   sandbox_image = "registry.k8s.io/pause:3.6"
   restrict_oom_score_adj = true
 TOML
+doctor
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor before install"
+e2e_assert_contains "$DOCTOR" "FAIL  containerd config" "doctor before install"
+e2e_assert_contains "$DOCTOR" "FAIL  shim: containerd-shim-reaper-v2 not found" "doctor before install"
+e2e_assert_contains "$DOCTOR" "ok    kernel overlayfs" "doctor before install"
 out=$(install --dry-run)
 e2e_assert_contains "$out" "would append the handler" "dry run"
 e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after --dry-run"
@@ -101,6 +116,23 @@ cmp "$E2E_DIR/original-plain.toml" "$CONFIG.reaper-backup" || e2e_fail "backup d
 grep -qF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes."reaper-v2"]' "$CONFIG" || e2e_fail "no handler in $CONFIG"
 head -c "$(stat -c %s "$E2E_DIR/original-plain.toml")" "$CONFIG" | cmp - "$E2E_DIR/original-plain.toml" ||
 	e2e_fail "install changed the existing part of the config"
+doctor
+e2e_assert_eq 0 "$DOCTOR_RC" "doctor after install: $DOCTOR"
+e2e_assert_contains "$DOCTOR" "ok    containerd config: handler reaper-v2 has runtime_type io.containerd.reaper.v2" "doctor"
+e2e_assert_contains "$DOCTOR" "ok    shim: $HOST/usr/local/bin/containerd-shim-reaper-v2 -> $HOST/usr/local/bin/reaper (containerd-shim-reaper-v2 version" "doctor"
+doctor --handler other
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor asking for a handler that is not there"
+mkdir -p "$E2E_DIR/fake"
+printf '#!/bin/sh\necho containerd-shim-runc-v2 1.0\n' >"$E2E_DIR/fake/containerd-shim-reaper-v2"
+chmod +x "$E2E_DIR/fake/containerd-shim-reaper-v2"
+DOCTOR_PATH="$E2E_DIR/fake" doctor
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor with a shim that is not reaper"
+e2e_assert_contains "$DOCTOR" "is not a reaper (its --version says 'containerd-shim-runc-v2 1.0')" "doctor"
+touch "$E2E_DIR/overlay"
+doctor
+rm "$E2E_DIR/overlay"
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor with the overlay base a file"
+e2e_assert_contains "$DOCTOR" "FAIL  overlay base $E2E_DIR/overlay: $E2E_DIR/overlay is not a directory" "doctor"
 after_first=$(tree_state "$HOST")
 out=$(install)
 e2e_assert_contains "$out" "nothing to do" "second install"
@@ -167,6 +199,9 @@ rc=$?
 set -e
 e2e_assert_eq 1 "$rc" "install on a garbage config"
 e2e_assert_contains "$out" "/etc/containerd/config.toml: line" "error message"
+doctor
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor on a garbage config"
+e2e_assert_contains "$DOCTOR" "FAIL  containerd config: $HOST/etc/containerd/config.toml: line 1" "doctor"
 e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after a failed install"
 
 new_host taken <<'TOML'

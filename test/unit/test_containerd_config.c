@@ -413,6 +413,46 @@ START_TEST(plan_empty_and_unknown_version)
 }
 END_TEST
 
+START_TEST(reaper_handlers_across_imports)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 2\nimports = [\"conf.d/*.toml\"]\n"
+	    "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
+	    "[" CRI2 ".containerd.runtimes.fast]\n  runtime_type = \"io.containerd.reaper.v2\"\n");
+	put("/etc/containerd/conf.d/reaper.toml", "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n"
+						  "  runtime_type = 'io.containerd.reaper.v2'\n");
+	char **handlers = NULL, **files = NULL;
+	bool exists = false;
+	struct error *err = NULL;
+	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						     &exists, &err),
+			 0);
+	ck_assert(exists);
+	ck_assert_str_eq(handlers[0], "fast");
+	assert_path(files[0], "/etc/containerd/config.toml");
+	ck_assert_str_eq(handlers[1], "reaper-v2");
+	assert_path(files[1], "/etc/containerd/conf.d/reaper.toml");
+	ck_assert_ptr_null(handlers[2]);
+	for (size_t i = 0; handlers[i] != NULL; i++) {
+		free(handlers[i]);
+		free(files[i]);
+	}
+	free(handlers);
+	free(files);
+
+	char *root = ctrd_host_path(host, "/etc/containerd/config.toml");
+	unlink(root);
+	free(root);
+	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						     &exists, &err),
+			 0);
+	ck_assert(!exists);
+	ck_assert_ptr_null(handlers[0]);
+	free(handlers);
+	free(files);
+}
+END_TEST
+
 START_TEST(write_atomic_replaces)
 {
 	char *path = ctrd_host_path(host, "/f");
@@ -468,6 +508,7 @@ int main(void)
 	tcase_add_test(plan, plan_existing_handler);
 	tcase_add_test(plan, plan_garbage_file);
 	tcase_add_test(plan, plan_empty_and_unknown_version);
+	tcase_add_test(plan, reaper_handlers_across_imports);
 	tcase_add_test(plan, write_atomic_replaces);
 	suite_add_tcase(s, plan);
 	return testlib_run(s);
