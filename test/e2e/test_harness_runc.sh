@@ -11,8 +11,12 @@ e2e_require_root
 e2e_require_cmd containerd ctr runc containerd-shim-runc-v2
 e2e_init
 
-e2e_log "private containerd with the CRI plugin"
-containerd_start --cri
+e2e_log "private containerd with the CRI plugin, the reaper farm on its PATH"
+farm=$(e2e_reaper_farm)
+containerd_start --cri --path "$farm" --env E2E_PROBE=harness
+tr '\0' '\n' <"/proc/$CTRD_PID/environ" | grep -x "PATH=$farm:.*" >/dev/null || e2e_fail "containerd's PATH does not start with $farm"
+tr '\0' '\n' <"/proc/$CTRD_PID/environ" | grep -x "E2E_PROBE=harness" >/dev/null || e2e_fail "--env not passed to containerd"
+e2e_assert_eq "$(readlink -f "$REAPER_BIN")" "$(readlink -f "$farm/containerd-shim-reaper-v2")" "farm link"
 [[ "$CTRD_SOCK" == "$E2E_DIR"/* ]] || e2e_fail "socket $CTRD_SOCK is not under $E2E_DIR"
 ((${#CTRD_SOCK} < 100)) || e2e_fail "socket path too long: $CTRD_SOCK"
 ctrd plugins ls | grep -E '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$' >/dev/null ||

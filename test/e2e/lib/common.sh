@@ -213,6 +213,8 @@ e2e_cleanup() {
 
 # The multi-call binary under test, linked under every name containerd and the shim look up.
 e2e_reaper_farm() {
+	# In $(...) a fresh e2e_init would make a dir the subshell's trap deletes at once.
+	[[ -n "${E2E_DIR:-}" ]] || e2e_fail "e2e_reaper_farm: call e2e_init first"
 	local bin=${REAPER_BIN:?REAPER_BIN is not set}
 	local dir="$E2E_DIR/bin"
 	mkdir -p "$dir"
