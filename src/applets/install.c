@@ -432,6 +432,13 @@ static int install_check(const struct install_opts *o, const struct install_path
 	if (ctrd_config_plan(o->host_root, o->config, o->handler, &s->plan, err) < 0)
 		return -1;
 	if (s->plan.placement == CTRD_PLACE_APPEND) {
+		/* The edit renames a new file over the config: it would replace a symlink by a file. */
+		struct stat st;
+		if (lstat(s->plan.path, &st) == 0 && S_ISLNK(st.st_mode))
+			return err_new(err, ERR_UNSUPPORTED,
+				       "%s is a symlink: pass the file it points to with --config (a path on "
+				       "the node)",
+				       on_host(o, s->plan.path));
 		if (asprintf(&s->backup, "%s%s", s->plan.path, BACKUP_SUFFIX) < 0)
 			return err_sys(err, ENOMEM, "paths");
 		if (access(s->backup, F_OK) == 0)

@@ -217,6 +217,18 @@ e2e_assert_eq 1 "$rc" "install over a handler of another runtime type"
 e2e_assert_contains "$out" "already declares the runtime handler 'reaper-v2'" "error message"
 e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after a refused install"
 
+new_host linked </dev/null
+mv "$CONFIG" "$CONFIG.real"
+ln -s config.toml.real "$CONFIG"
+BEFORE=$(tree_state "$HOST")
+set +e
+out=$(install 2>&1)
+rc=$?
+set -e
+e2e_assert_eq 1 "$rc" "install on a symlinked config"
+e2e_assert_contains "$out" "/etc/containerd/config.toml is a symlink" "error message"
+e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after a refused install"
+
 set +e
 out=$("$REAPER_BIN" install --host-root "$HOST" --prefix relative 2>&1)
 rc=$?
