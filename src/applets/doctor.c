@@ -1,0 +1,334 @@
+/* `reaper doctor`: can this node run Reaper? A checklist (ok / warn / FAIL with the reason) of
+ * what the shim and the monitor need: overlayfs and mount namespaces in the kernel, usable state
+ * and overlay directories, a containerd handler of runtime_type io.containerd.reaper.v2, and a
+ * containerd-shim-reaper-v2 on PATH that is a reaper. Exits 1 on any FAIL. Changes nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "applet.h"
+#include "cleanup.h"
+#include "containerd_config.h"
+
+#define SHIM_NAME            "containerd-shim-reaper-v2"
+#define DEFAULT_STATE_DIR    "/run/reaper"
+#define DEFAULT_OVERLAY_BASE "/run/reaper/overlay"
+#define OVERLAYFS_MAGIC      0x794c7630
+
+enum verdict { OK, WARN, FAIL };
+
+struct doctor {
+	const char *config;
+	const char *host_root;
+	const char *handler; /* NULL: any handler of Reaper's runtime type */
+	const char *state_dir;
+	const char *overlay_base;
+	int failures, warnings;
+};
+
+static void report(struct doctor *d, enum verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct doctor *d, enum verdict v, const char *fmt, ...)
+{
+	static const char *const tags[] = {"ok", "warn", "FAIL"};
+	printf("  %-5s ", tags[v]);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	d->failures += v == FAIL;
+	d->warnings += v == WARN;
+}
+
+/* ---- kernel -------------------------------------------------------------------------------- */
+
+static void check_overlayfs(struct doctor *d)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (ctrd_read_file("/proc/filesystems", &text, &len, &exists, &err) < 0 || !exists) {
+		report(d, FAIL, "kernel overlayfs: cannot read /proc/filesystems (%s)",
+		       err ? err_message(err) : "missing; is /proc mounted?");
+		return;
+	}
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char *name = strrchr(line, '\t');
+		if (strcmp(name ? name + 1 : line, "overlay") == 0) {
+			report(d, OK, "kernel overlayfs: listed in /proc/filesystems");
+			return;
+		}
+	}
+	report(d, FAIL,
+	       "kernel overlayfs: not in /proc/filesystems (modprobe overlay; Reaper refuses workloads "
+	       "without its overlay)");
+}
+
+static void check_mount_namespaces(struct doctor *d)
+{
+	if (access("/proc/self/ns/mnt", F_OK) == 0)
+		report(d, OK, "kernel mount namespaces: /proc/self/ns/mnt present");
+	else
+		report(d, FAIL, "kernel mount namespaces: /proc/self/ns/mnt: %s (CONFIG_MNT_NS needed)",
+		       strerror(errno));
+}
+
+/* ---- directories --------------------------------------------------------------------------- */
+
+/* The directory itself, or its nearest existing ancestor (where it would be created). */
+static char *nearest_existing(const char *path, bool *is_self)
+{
+	char *copy = strdup(path);
+	*is_self = true;
+	while (copy != NULL && access(copy, F_OK) < 0) {
+		*is_self = false;
+		char *slash = strrchr(copy, '/');
+		if (slash == NULL || slash == copy) {
+			strcpy(copy, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	return copy;
+}
+
+static void check_dir(struct doctor *d, const char *what, const char *path, bool overlay_upper)
+{
+	if (path[0] != '/') {
+		report(d, FAIL, "%s %s: not an absolute path", what, path);
+		return;
+	}
+	bool is_self = false;
+	cleanup_free char *at = nearest_existing(path, &is_self);
+	if (at == NULL) {
+		report(d, FAIL, "%s %s: out of memory", what, path);
+		return;
+	}
+	struct stat st;
+	if (stat(at, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		report(d, FAIL, "%s %s: %s is not a directory", what, path, at);
+		return;
+	}
+	if (access(at, W_OK | X_OK) < 0) {
+		report(d, FAIL, "%s %s: %s is not writable (%s)", what, path, at, strerror(errno));
+		return;
+	}
+	struct statfs fs;
+	/* overlayfs cannot take an upper or work directory that is itself on overlayfs. */
+	if (overlay_upper && statfs(at, &fs) == 0 && (unsigned long)fs.f_type == OVERLAYFS_MAGIC) {
+		report(d, FAIL, "%s %s: %s is on overlayfs, which cannot hold an overlay's upper dir", what,
+		       path, at);
+		return;
+	}
+	if (is_self)
+		report(d, OK, "%s %s: a writable directory", what, path);
+	else
+		report(d, OK, "%s %s: absent, will be created under %s (writable)", what, path, at);
+}
+
+/* ---- containerd config --------------------------------------------------------------------- */
+
+static void check_config(struct doctor *d)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_strv char **handlers = NULL;
+	cleanup_strv char **files = NULL;
+	bool exists = false;
+	if (ctrd_config_reaper_handlers(d->host_root, d->config, &handlers, &files, &exists, &err) < 0) {
+		report(d, FAIL, "containerd config: %s", err_message(err));
+		return;
+	}
+	if (!exists) {
+		report(d, FAIL,
+		       "containerd config %s: missing; containerd's defaults declare no %s handler (reaper "
+		       "install "
+		       "writes one)",
+		       d->config, REAPER_RUNTIME_TYPE);
+		return;
+	}
+	size_t found = 0;
+	for (size_t i = 0; handlers[i] != NULL; i++) {
+		if (d->handler != NULL && strcmp(d->handler, handlers[i]) != 0)
+			continue;
+		report(d, OK, "containerd config: handler %s has runtime_type %s (%s)", handlers[i],
+		       REAPER_RUNTIME_TYPE, files[i]);
+		found++;
+	}
+	if (found == 0)
+		report(d, FAIL,
+		       "containerd config %s: no runtime handler %s%swith runtime_type %s (reaper install "
+		       "adds it)",
+		       d->config, d->handler ? d->handler : "", d->handler ? " " : "", REAPER_RUNTIME_TYPE);
+}
+
+/* ---- the shim binary ----------------------------------------------------------------------- */
+
+static char *find_on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	cleanup_free char *copy = strdup(path);
+	char *save = NULL;
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = NULL;
+		if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+			return NULL;
+		if (access(candidate, X_OK) == 0)
+			return candidate;
+		free(candidate);
+	}
+	return NULL;
+}
+
+/* Run `PATH --version` and return its first line (bounded wait: a diagnostic must not hang). */
+static char *version_line(const char *path)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return NULL;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDERR_FILENO);
+		}
+		execl(path, path, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	char buf[256];
+	size_t n = 0;
+	struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+	while (n < sizeof(buf) - 1 && poll(&pfd, 1, 3000) > 0) {
+		ssize_t r = read(fds[0], buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+static void check_shim(struct doctor *d)
+{
+	cleanup_free char *found = find_on_path(SHIM_NAME);
+	if (found == NULL) {
+		report(d, FAIL,
+		       "shim: %s not found on PATH (containerd looks on its own PATH, then beside its "
+		       "binary; "
+		       "reaper install links it in PREFIX/bin)",
+		       SHIM_NAME);
+		return;
+	}
+	char real[PATH_MAX], self[PATH_MAX];
+	if (realpath(found, real) == NULL) {
+		report(d, FAIL, "shim: %s: %s", found, strerror(errno));
+		return;
+	}
+	if (realpath("/proc/self/exe", self) != NULL && strcmp(real, self) == 0) {
+		report(d, OK, "shim: %s -> %s (this reaper)", found, real);
+		return;
+	}
+	cleanup_free char *line = version_line(found);
+	const char *want = SHIM_NAME " version ";
+	if (line != NULL && strncmp(line, want, strlen(want)) == 0)
+		report(d, OK, "shim: %s -> %s (%s)", found, real, line);
+	else
+		report(d, FAIL, "shim: %s -> %s is not a reaper (its --version says '%s')", found, real,
+		       line ? line : "nothing");
+}
+
+/* ---- command line -------------------------------------------------------------------------- */
+
+static int doctor_main(int argc, char **argv)
+{
+	const char *base = getenv("REAPER_OVERLAY_BASE");
+	struct doctor d = {.config = "/etc/containerd/config.toml",
+			   .host_root = "/",
+			   .state_dir = DEFAULT_STATE_DIR,
+			   .overlay_base = base && *base ? base : DEFAULT_OVERLAY_BASE};
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"handler", required_argument, NULL, 'H'},
+		{"root", required_argument, NULL, 'r'},
+		{"host-root", required_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.config = optarg;
+			break;
+		case 'H':
+			d.handler = optarg;
+			break;
+		case 'r':
+			d.state_dir = optarg;
+			break;
+		case 'R':
+			d.host_root = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || d.config[0] != '/' || d.host_root[0] != '/') {
+		fprintf(stderr, "usage: reaper doctor [--config ABSOLUTE_PATH] [--handler NAME] [--root DIR] "
+				"[--host-root DIR]\n");
+		return EXIT_USAGE;
+	}
+	printf("reaper doctor\n");
+	check_overlayfs(&d);
+	check_mount_namespaces(&d);
+	check_dir(&d, "state dir", d.state_dir, false);
+	check_dir(&d, "overlay base", d.overlay_base, true);
+	check_config(&d);
+	check_shim(&d);
+	if (d.failures > 0)
+		printf("%d check%s failed\n", d.failures, d.failures == 1 ? "" : "s");
+	else
+		printf("all checks passed%s\n", d.warnings ? " (with warnings)" : "");
+	return d.failures > 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static const char doctor_usage[] =
+	"usage: reaper doctor [--config /etc/containerd/config.toml] [--handler NAME]\n"
+	"                     [--root /run/reaper] [--host-root /]\n"
+	"\n"
+	"Checks that this node can run Reaper and prints one line per check (ok, warn, FAIL and why):\n"
+	"overlayfs and mount namespaces in the kernel; the state dir (--root) and the overlay base\n"
+	"($REAPER_OVERLAY_BASE, default /run/reaper/overlay) usable; the containerd config and the\n"
+	"files it imports declaring a handler of runtime_type io.containerd.reaper.v2 (--handler: that\n"
+	"one; --host-root: the config of the node whose root is mounted there); a\n"
+	"containerd-shim-reaper-v2 on PATH that is a reaper. Exits 1 when a check fails.\n"
+	"Changes nothing.\n";
+
+REAPER_APPLET(doctor, "doctor", doctor_main, "check that this node can run reaper", doctor_usage);

@@ -1,0 +1,816 @@
+/* `reaper install`: put the running binary and its symlink farm on a node and declare Reaper's
+ * runtime handler to containerd; `--uninstall` undoes exactly what the record says was done.
+ * Where the handler goes (root config or drop-in) is decided by containerd_config.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "applet.h"
+#include "cleanup.h"
+#include "containerd_config.h"
+
+#define RECORD_FORMAT 1
+#define BACKUP_SUFFIX ".reaper-backup"
+
+static const char *const farm_links[] = {"containerd-shim-reaper-v2", "reaper-runtime", "reaper-monitor"};
+#define N_LINKS (sizeof(farm_links) / sizeof(farm_links[0]))
+
+enum restart_mode { RESTART_NONE, RESTART_SYSTEMD };
+
+struct install_opts {
+	const char *host_root;
+	const char *prefix;
+	const char *config;
+	const char *handler;
+	enum restart_mode restart;
+	bool dry_run;
+	bool uninstall;
+};
+
+/* Paths on this machine (host root included). */
+struct install_paths {
+	char *bindir;
+	char *binary;
+	char *links[N_LINKS];
+	char *record_dir;
+	char *record;
+};
+
+static void paths_clear(struct install_paths *p)
+{
+	free(p->bindir);
+	free(p->binary);
+	for (size_t i = 0; i < N_LINKS; i++)
+		free(p->links[i]);
+	free(p->record_dir);
+	free(p->record);
+}
+
+static int paths_init(struct install_paths *p, const struct install_opts *o, struct error **err)
+{
+	memset(p, 0, sizeof(*p));
+	cleanup_free char *bin = NULL, *lib = NULL;
+	if (asprintf(&bin, "%s/bin", o->prefix) < 0 || asprintf(&lib, "%s/lib/reaper", o->prefix) < 0)
+		return err_sys(err, ENOMEM, "paths");
+	p->bindir = ctrd_host_path(o->host_root, bin);
+	p->record_dir = ctrd_host_path(o->host_root, lib);
+	if (p->bindir == NULL || p->record_dir == NULL || asprintf(&p->binary, "%s/reaper", p->bindir) < 0 ||
+	    asprintf(&p->record, "%s/install.json", p->record_dir) < 0)
+		return err_sys(err, ENOMEM, "paths");
+	for (size_t i = 0; i < N_LINKS; i++)
+		if (asprintf(&p->links[i], "%s/%s", p->bindir, farm_links[i]) < 0)
+			return err_sys(err, ENOMEM, "paths");
+	return 0;
+}
+
+/* The path as the host sees it: HOST_ROOT stripped. */
+static const char *on_host(const struct install_opts *o, const char *path)
+{
+	size_t n = strlen(o->host_root);
+	while (n > 0 && o->host_root[n - 1] == '/')
+		n--;
+	return strncmp(path, o->host_root, n) == 0 && path[n] == '/' ? path + n : path;
+}
+
+static void say(const struct install_opts *o, const char *what, const char *path, const char *action)
+{
+	printf("  %-8s %s: %s%s\n", what, on_host(o, path), o->dry_run ? "would " : "", action);
+}
+
+/* ---- the record ---------------------------------------------------------------------------- */
+
+struct record {
+	char *handler;
+	char *config_path; /* host path (under host root) */
+	enum ctrd_placement placement;
+	char *text;
+	char *backup;
+	char **dirs; /* directories the install created (host root included), parents first */
+};
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static size_t strv_len(char **v)
+{
+	size_t n = 0;
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Append S (owned; freed on failure). */
+static int strv_push(char ***v, char *s)
+{
+	size_t n = strv_len(*v);
+	char **grown = s ? realloc(*v, (n + 2) * sizeof(char *)) : NULL;
+	if (grown == NULL) {
+		free(s);
+		return -1;
+	}
+	grown[n] = s;
+	grown[n + 1] = NULL;
+	*v = grown;
+	return 0;
+}
+
+static void record_clear(struct record *r)
+{
+	free(r->handler);
+	free(r->config_path);
+	free(r->text);
+	free(r->backup);
+	strv_free(r->dirs);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *const placement_names[] = {"none", "append", "create", "dropin"};
+
+static int placement_parse(const char *name, enum ctrd_placement *out)
+{
+	for (size_t i = 0; i < sizeof(placement_names) / sizeof(placement_names[0]); i++)
+		if (name != NULL && strcmp(name, placement_names[i]) == 0) {
+			*out = (enum ctrd_placement)i;
+			return 0;
+		}
+	return -1;
+}
+
+static char *dup_host(const struct install_opts *o, const char *host_path)
+{
+	return host_path ? ctrd_host_path(o->host_root, host_path) : NULL;
+}
+
+/* Returns 1 when a record was read, 0 when there is none. */
+static int record_load(const struct install_opts *o, const char *path, struct record *r, struct error **err)
+{
+	memset(r, 0, sizeof(*r));
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (ctrd_read_file(path, &text, &len, &exists, err) < 0)
+		return -1;
+	if (!exists)
+		return 0;
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, 0, &jerr);
+	if (doc == NULL)
+		return err_new(err, ERR_INVALID, "%s: %s (line %d)", path, jerr.text, jerr.line);
+	json_int_t format = 0;
+	const char *handler = NULL, *config = NULL, *placement = NULL, *block = NULL, *backup = NULL;
+	json_t *dirs = NULL;
+	int bad = json_unpack(doc, "{s:I, s:s, s:{s:s, s:s, s?s, s?s}, s?o}", "format", &format, "handler",
+			      &handler, "config", "path", &config, "placement", &placement, "text", &block,
+			      "backup", &backup, "created_dirs", &dirs);
+	if (bad || format != RECORD_FORMAT || placement_parse(placement, &r->placement) < 0 ||
+	    (dirs != NULL && !json_is_array(dirs))) {
+		json_decref(doc);
+		return err_new(err, ERR_INVALID, "%s: not an install record this reaper understands", path);
+	}
+	r->handler = strdup(handler);
+	r->config_path = dup_host(o, config);
+	r->text = block ? strdup(block) : NULL;
+	r->backup = dup_host(o, backup);
+	bool oom = r->handler == NULL || r->config_path == NULL;
+	for (size_t i = 0; !oom && dirs != NULL && i < json_array_size(dirs); i++) {
+		const char *dir = json_string_value(json_array_get(dirs, i));
+		oom = dir != NULL && strv_push(&r->dirs, dup_host(o, dir)) < 0;
+	}
+	json_decref(doc);
+	if (oom)
+		return err_sys(err, ENOMEM, "%s", path);
+	return 1;
+}
+
+static int record_save(const struct install_opts *o, const struct install_paths *p, const struct record *r,
+		       struct error **err)
+{
+	json_t *links = json_array();
+	for (size_t i = 0; links != NULL && i < N_LINKS; i++)
+		json_array_append_new(links, json_string(on_host(o, p->links[i])));
+	json_t *config = json_pack("{s:s, s:s}", "path", on_host(o, r->config_path), "placement",
+				   placement_names[r->placement]);
+	if (config != NULL && r->text != NULL)
+		json_object_set_new(config, "text", json_string(r->text));
+	if (config != NULL && r->backup != NULL)
+		json_object_set_new(config, "backup", json_string(on_host(o, r->backup)));
+	json_t *dirs = json_array();
+	for (size_t i = 0; dirs != NULL && i < strv_len(r->dirs); i++)
+		json_array_append_new(dirs, json_string(on_host(o, r->dirs[i])));
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "format", RECORD_FORMAT, "handler",
+				r->handler, "binary", on_host(o, p->binary), "links", links, "config", config,
+				"created_dirs", dirs);
+	cleanup_free char *json = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(doc);
+	cleanup_free char *text = NULL;
+	if (json == NULL || asprintf(&text, "%s\n", json) < 0)
+		return err_sys(err, ENOMEM, "install record");
+	if (ctrd_mkdir_p(p->record_dir, err) < 0)
+		return -1;
+	return ctrd_write_file_atomic(p->record, text, strlen(text), 0644, err);
+}
+
+/* ---- the binary and its links -------------------------------------------------------------- */
+
+/* 1 when PATH holds exactly the bytes of the running executable, 0 when not (or absent). */
+static int binary_is_current(const char *path, const char *self, size_t self_len, struct error **err)
+{
+	cleanup_free char *have = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (ctrd_read_file(path, &have, &len, &exists, err) < 0)
+		return -1;
+	return exists && len == self_len && memcmp(have, self, len) == 0;
+}
+
+/* 1: our link, 0: absent, -1 with an error: something else is there. */
+static int link_state(const char *path, struct error **err)
+{
+	char target[64];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n >= 0) {
+		target[n] = '\0';
+		if (strcmp(target, "reaper") == 0)
+			return 1;
+		return err_new(err, ERR_EXISTS, "%s is a link to '%s', not to reaper: remove it first", path,
+			       target);
+	}
+	if (errno == ENOENT)
+		return 0;
+	if (errno == EINVAL)
+		return err_new(err, ERR_EXISTS, "%s exists and is not a link: remove it first", path);
+	return err_sys(err, errno, "readlink %s", path);
+}
+
+/* Create or replace PATH as a symlink to "reaper" atomically (link beside it, rename over). */
+static int make_link(const char *path, struct error **err)
+{
+	cleanup_free char *tmp = NULL;
+	if (asprintf(&tmp, "%s.reaper-tmp", path) < 0)
+		return err_sys(err, ENOMEM, "link");
+	unlink(tmp);
+	if (symlink("reaper", tmp) < 0)
+		return err_sys(err, errno, "symlink %s", tmp);
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return err_sys(err, saved, "rename %s", path);
+	}
+	return 0;
+}
+
+/* ---- restarting containerd ----------------------------------------------------------------- */
+
+/* Run `systemctl restart containerd` in pid 1's mount namespace: the host's when Reaper runs in a
+ * DaemonSet with hostPID (a chroot into the host root would not do: systemctl refuses to act from
+ * inside a chroot), and our own when it runs on the host, where joining changes nothing. */
+static int check_systemd(struct error **err)
+{
+	cleanup_free char *comm = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (ctrd_read_file("/proc/1/comm", &comm, &len, &exists, err) < 0)
+		return -1;
+	if (!exists || len != 8 || strncmp(comm, "systemd\n", len) != 0)
+		return err_new(
+			err, ERR_UNSUPPORTED,
+			"--restart systemd: pid 1 is '%.*s', not systemd (in a pod, the DaemonSet needs "
+			"hostPID: true)",
+			(int)(len > 0 ? len - 1 : 0), exists ? comm : "");
+	return 0;
+}
+
+static int restart_containerd(struct error **err)
+{
+	if (check_systemd(err) < 0)
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(err, errno, "fork");
+	if (pid == 0) {
+		int fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) {
+			fprintf(stderr, "reaper install: join pid 1's mount namespace: %s\n",
+				strerror(errno));
+			_exit(126);
+		}
+		char *const argv[] = {"systemctl", "restart", "containerd", NULL};
+		char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+				      NULL};
+		execvpe(argv[0], argv, envp);
+		fprintf(stderr, "reaper install: exec systemctl: %s\n", strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(err, errno, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return err_new(err, ERR_STATE, "systemctl restart containerd failed (status %d)",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	printf("  restarted containerd (systemctl restart containerd)\n");
+	return 0;
+}
+
+/* ---- install ------------------------------------------------------------------------------- */
+
+static int read_self(char **self, size_t *len, struct error **err)
+{
+	bool exists = false;
+	if (ctrd_read_file("/proc/self/exe", self, len, &exists, err) < 0)
+		return err_wrap(err, "read the running executable");
+	if (!exists)
+		return err_new(err, ERR_NOT_FOUND, "/proc/self/exe is missing (is /proc mounted?)");
+	return 0;
+}
+
+static int file_mode(const char *path, mode_t *mode, struct error **err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return err_sys(err, errno, "stat %s", path);
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
+/* APPEND: byte-exact backup first, then the config with the block added. */
+static int apply_append(const struct ctrd_plan *plan, const char *backup, struct error **err)
+{
+	cleanup_free char *orig = NULL;
+	size_t len = 0;
+	bool exists = false;
+	mode_t mode = 0644;
+	if (ctrd_read_file(plan->path, &orig, &len, &exists, err) < 0 ||
+	    file_mode(plan->path, &mode, err) < 0)
+		return -1;
+	if (ctrd_write_file_atomic(backup, orig, len, mode, err) < 0)
+		return -1;
+	size_t add = strlen(plan->text);
+	cleanup_free char *next = malloc(len + add);
+	if (next == NULL)
+		return err_sys(err, ENOMEM, "config");
+	memcpy(next, orig, len);
+	memcpy(next + len, plan->text, add);
+	return ctrd_write_file_atomic(plan->path, next, len + add, mode, err);
+}
+
+static int apply_config(const struct ctrd_plan *plan, const char *backup, struct error **err)
+{
+	if (plan->placement == CTRD_PLACE_APPEND)
+		return apply_append(plan, backup, err);
+	cleanup_free char *dir = strdup(plan->path);
+	if (dir == NULL)
+		return err_sys(err, ENOMEM, "config");
+	*strrchr(dir, '/') = '\0';
+	if (ctrd_mkdir_p(dir, err) < 0)
+		return -1;
+	return ctrd_write_file_atomic(plan->path, plan->text, strlen(plan->text), 0644, err);
+}
+
+struct install_state {
+	char *self;
+	size_t self_len;
+	bool binary_current;
+	bool link_ok[N_LINKS];
+	struct ctrd_plan plan;
+	char *backup;
+	struct record old;
+	bool have_old;
+};
+
+static void install_state_clear(struct install_state *s)
+{
+	free(s->self);
+	ctrd_plan_clear(&s->plan);
+	free(s->backup);
+	record_clear(&s->old);
+}
+
+/* Look at everything before changing anything. */
+static int install_check(const struct install_opts *o, const struct install_paths *p, struct install_state *s,
+			 struct error **err)
+{
+	int have = record_load(o, p->record, &s->old, err);
+	if (have < 0)
+		return -1;
+	s->have_old = have == 1;
+	cleanup_free char *config = ctrd_host_path(o->host_root, o->config);
+	if (config == NULL)
+		return err_sys(err, ENOMEM, "paths");
+	if (s->have_old &&
+	    (strcmp(s->old.handler, o->handler) != 0 || strcmp(s->old.config_path, config) != 0))
+		return err_new(
+			err, ERR_EXISTS,
+			"already installed with handler '%s' for %s (record %s): run --uninstall first",
+			s->old.handler, on_host(o, s->old.config_path), on_host(o, p->record));
+	if (read_self(&s->self, &s->self_len, err) < 0)
+		return -1;
+	int cur = binary_is_current(p->binary, s->self, s->self_len, err);
+	if (cur < 0)
+		return -1;
+	s->binary_current = cur == 1;
+	for (size_t i = 0; i < N_LINKS; i++) {
+		int st = link_state(p->links[i], err);
+		if (st < 0)
+			return -1;
+		s->link_ok[i] = st == 1;
+	}
+	if (ctrd_config_plan(o->host_root, o->config, o->handler, &s->plan, err) < 0)
+		return -1;
+	if (s->plan.placement == CTRD_PLACE_APPEND) {
+		/* The edit renames a new file over the config: it would replace a symlink by a file. */
+		struct stat st;
+		if (lstat(s->plan.path, &st) == 0 && S_ISLNK(st.st_mode))
+			return err_new(err, ERR_UNSUPPORTED,
+				       "%s is a symlink: pass the file it points to with --config (a path on "
+				       "the node)",
+				       on_host(o, s->plan.path));
+		if (asprintf(&s->backup, "%s%s", s->plan.path, BACKUP_SUFFIX) < 0)
+			return err_sys(err, ENOMEM, "paths");
+		if (access(s->backup, F_OK) == 0)
+			return err_new(err, ERR_EXISTS,
+				       "%s exists but no install record does: restore or remove it first",
+				       on_host(o, s->backup));
+	}
+	return 0;
+}
+
+/* Append to *DIRS each missing directory on the way to PATH, parents first, no duplicates. */
+static int note_missing_dirs(const char *path, char ***dirs, struct error **err)
+{
+	cleanup_free char *copy = strdup(path);
+	if (copy == NULL)
+		return err_sys(err, ENOMEM, "paths");
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		bool known = false;
+		for (size_t i = 0; i < strv_len(*dirs); i++)
+			known |= strcmp((*dirs)[i], copy) == 0;
+		if (!known && access(copy, F_OK) < 0 && strv_push(dirs, strdup(copy)) < 0)
+			return err_sys(err, ENOMEM, "paths");
+		*p = saved;
+		if (saved == '\0')
+			return 0;
+	}
+}
+
+/* The record to write: the config part is kept from an earlier install when this one adds nothing. */
+static int install_record(const struct install_opts *o, const struct install_paths *p,
+			  struct install_state *s, struct record *r, struct error **err)
+{
+	memset(r, 0, sizeof(*r));
+	r->handler = strdup(o->handler);
+	r->config_path = ctrd_host_path(o->host_root, o->config);
+	if (s->plan.placement == CTRD_PLACE_NONE && s->have_old) {
+		r->placement = s->old.placement;
+		r->text = s->old.text ? strdup(s->old.text) : NULL;
+		r->backup = s->old.backup ? strdup(s->old.backup) : NULL;
+		free(r->config_path);
+		r->config_path = strdup(s->old.config_path);
+	} else {
+		r->placement = s->plan.placement;
+		r->text = s->plan.text ? strdup(s->plan.text) : NULL;
+		r->backup = s->backup ? strdup(s->backup) : NULL;
+		if (s->plan.placement != CTRD_PLACE_NONE) {
+			free(r->config_path);
+			r->config_path = strdup(s->plan.path);
+		}
+	}
+	if (r->handler == NULL || r->config_path == NULL)
+		return err_sys(err, ENOMEM, "record");
+	/* Directories created by an earlier run stay ours; add those this run creates. */
+	if (s->have_old) {
+		r->dirs = s->old.dirs;
+		s->old.dirs = NULL;
+	}
+	if (note_missing_dirs(p->record_dir, &r->dirs, err) < 0 ||
+	    note_missing_dirs(p->bindir, &r->dirs, err) < 0)
+		return -1;
+	if (s->plan.placement == CTRD_PLACE_CREATE || s->plan.placement == CTRD_PLACE_DROPIN) {
+		cleanup_free char *dir = strdup(s->plan.path);
+		if (dir == NULL)
+			return err_sys(err, ENOMEM, "record");
+		*strrchr(dir, '/') = '\0';
+		if (note_missing_dirs(dir, &r->dirs, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int do_install(const struct install_opts *o, const struct install_paths *p, struct error **err)
+{
+	struct install_state s = {0};
+	struct record rec = {0};
+	int r = -1;
+	if (install_check(o, p, &s, err) < 0)
+		goto out;
+	bool config_changes = s.plan.placement != CTRD_PLACE_NONE;
+	bool changes = !s.binary_current || config_changes || !s.have_old;
+	for (size_t i = 0; i < N_LINKS; i++)
+		changes |= !s.link_ok[i];
+
+	printf("reaper install: handler %s, host root %s, prefix %s\n", o->handler, o->host_root, o->prefix);
+	say(o, "binary", p->binary, s.binary_current ? "unchanged" : "install a copy of this reaper");
+	for (size_t i = 0; i < N_LINKS; i++)
+		say(o, "link", p->links[i], s.link_ok[i] ? "unchanged (-> reaper)" : "create -> reaper");
+	const char *config_action = s.plan.placement == CTRD_PLACE_APPEND ? "append the handler (backup kept)"
+				    : s.plan.placement == CTRD_PLACE_CREATE ? "create with the handler"
+				    : s.plan.placement == CTRD_PLACE_DROPIN
+					    ? "write a drop-in with the handler"
+				    : s.have_old ? "unchanged (handler declared)"
+						 : "unchanged (handler already declared)";
+	say(o, "config", s.plan.path, config_action);
+	printf("           why: %s\n", s.plan.reason);
+	if (config_changes)
+		printf("--- %s %s\n%s---\n",
+		       s.plan.placement == CTRD_PLACE_APPEND ? "appended to" : "content of",
+		       on_host(o, s.plan.path), s.plan.text);
+	if (!changes) {
+		printf("nothing to do: already installed\n");
+		r = 0;
+		goto out;
+	}
+	if (o->dry_run) {
+		printf("dry run: nothing changed\n");
+		r = 0;
+		goto out;
+	}
+	/* The record first: should a later step fail, --uninstall still knows what may be there. */
+	if (install_record(o, p, &s, &rec, err) < 0 || record_save(o, p, &rec, err) < 0)
+		goto out;
+	if (!s.binary_current) {
+		if (ctrd_mkdir_p(p->bindir, err) < 0 ||
+		    ctrd_write_file_atomic(p->binary, s.self, s.self_len, 0755, err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < N_LINKS; i++)
+		if (!s.link_ok[i] && make_link(p->links[i], err) < 0)
+			goto out;
+	if (config_changes && apply_config(&s.plan, s.backup, err) < 0)
+		goto out;
+	printf("installed\n");
+	if (config_changes && o->restart == RESTART_SYSTEMD && restart_containerd(err) < 0)
+		goto out;
+	if (config_changes && o->restart == RESTART_NONE)
+		printf("containerd reads its config at start: restart it for the handler to appear\n");
+	r = 0;
+out:
+	record_clear(&rec);
+	install_state_clear(&s);
+	return r;
+}
+
+/* ---- uninstall ----------------------------------------------------------------------------- */
+
+static bool same_file_bytes(const char *path, const char *data, size_t len)
+{
+	cleanup_free char *have = NULL;
+	size_t n = 0;
+	bool exists = false;
+	struct error *ignored = NULL;
+	int r = ctrd_read_file(path, &have, &n, &exists, &ignored);
+	err_free(&ignored);
+	return r == 0 && exists && n == len && memcmp(have, data, len) == 0;
+}
+
+/* Undo the config change; *changed tells whether containerd's config is different now. */
+static int undo_config(const struct install_opts *o, const struct record *r, bool *changed,
+		       struct error **err)
+{
+	*changed = false;
+	const char *path = r->config_path;
+	if (r->placement == CTRD_PLACE_NONE) {
+		say(o, "config", path, "unchanged (reaper install did not edit it)");
+		return 0;
+	}
+	cleanup_free char *cur = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (ctrd_read_file(path, &cur, &len, &exists, err) < 0)
+		return -1;
+	if (!exists || r->text == NULL) {
+		say(o, "config", path, "already gone: nothing to undo");
+		return 0;
+	}
+	if (r->placement != CTRD_PLACE_APPEND && strcmp(cur, r->text) == 0) {
+		say(o, "config", path, "remove (written by reaper install)");
+		*changed = true;
+		if (!o->dry_run && unlink(path) < 0)
+			return err_sys(err, errno, "unlink %s", path);
+		return 0;
+	}
+	cleanup_free char *stripped = ctrd_remove_block(cur, r->text);
+	if (stripped == NULL) {
+		say(o, "config", path, "left as is: Reaper's block is no longer in it (warning)");
+		return 0;
+	}
+	*changed = true;
+	if (r->placement == CTRD_PLACE_APPEND && r->backup != NULL &&
+	    same_file_bytes(r->backup, stripped, strlen(stripped))) {
+		say(o, "config", path, "restore the backup byte for byte");
+		if (!o->dry_run && rename(r->backup, path) < 0)
+			return err_sys(err, errno, "restore %s from %s", path, r->backup);
+		return 0;
+	}
+	say(o, "config", path,
+	    "remove Reaper's block; the file changed since install (warning: backup kept)");
+	mode_t mode = 0644;
+	if (o->dry_run)
+		return 0;
+	if (file_mode(path, &mode, err) < 0)
+		return -1;
+	return ctrd_write_file_atomic(path, stripped, strlen(stripped), mode, err);
+}
+
+static int do_uninstall(const struct install_opts *o, const struct install_paths *p, struct error **err)
+{
+	struct record rec;
+	int have = record_load(o, p->record, &rec, err);
+	if (have < 0)
+		return -1;
+	if (have == 0) {
+		printf("reaper uninstall: no install record at %s: nothing to do\n", on_host(o, p->record));
+		return 0;
+	}
+	int r = -1;
+	printf("reaper uninstall: handler %s, host root %s, prefix %s\n", rec.handler, o->host_root,
+	       o->prefix);
+	bool config_changed = false;
+	if (undo_config(o, &rec, &config_changed, err) < 0)
+		goto out;
+	for (size_t i = 0; i < N_LINKS; i++) {
+		struct error *ignored = NULL;
+		int st = link_state(p->links[i], &ignored);
+		err_free(&ignored);
+		say(o, "link", p->links[i], st == 1 ? "remove" : "left alone (not Reaper's link)");
+		if (st == 1 && !o->dry_run && unlink(p->links[i]) < 0) {
+			err_sys(err, errno, "unlink %s", p->links[i]);
+			goto out;
+		}
+	}
+	bool binary = access(p->binary, F_OK) == 0;
+	say(o, "binary", p->binary, binary ? "remove" : "already gone");
+	if (binary && !o->dry_run && unlink(p->binary) < 0) {
+		err_sys(err, errno, "unlink %s", p->binary);
+		goto out;
+	}
+	say(o, "record", p->record, "remove");
+	if (o->dry_run) {
+		printf("dry run: nothing changed\n");
+		r = 0;
+		goto out;
+	}
+	if (unlink(p->record) < 0) {
+		err_sys(err, errno, "unlink %s", p->record);
+		goto out;
+	}
+	/* Directories the install created, deepest first; one that is not empty now is not ours alone. */
+	for (size_t i = strv_len(rec.dirs); i > 0; i--)
+		if (rmdir(rec.dirs[i - 1]) == 0)
+			say(o, "dir", rec.dirs[i - 1], "removed (created by reaper install)");
+	printf("uninstalled\n");
+	if (config_changed && o->restart == RESTART_SYSTEMD && restart_containerd(err) < 0)
+		goto out;
+	if (config_changed && o->restart == RESTART_NONE)
+		printf("containerd reads its config at start: restart it for the handler to go away\n");
+	r = 0;
+out:
+	record_clear(&rec);
+	return r;
+}
+
+/* ---- command line -------------------------------------------------------------------------- */
+
+static int parse_opts(int argc, char **argv, struct install_opts *o)
+{
+	*o = (struct install_opts){.host_root = "/",
+				   .prefix = "/usr/local",
+				   .config = "/etc/containerd/config.toml",
+				   .handler = REAPER_DEFAULT_HANDLER,
+				   .restart = RESTART_NONE};
+	static const struct option longopts[] = {
+		{"host-root", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
+		{"config", required_argument, NULL, 'c'},    {"handler", required_argument, NULL, 'H'},
+		{"restart", required_argument, NULL, 'R'},   {"dry-run", no_argument, NULL, 'n'},
+		{"uninstall", no_argument, NULL, 'u'},       {NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->host_root = optarg;
+			break;
+		case 'p':
+			o->prefix = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'H':
+			o->handler = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "systemd") == 0)
+				o->restart = RESTART_SYSTEMD;
+			else if (strcmp(optarg, "none") == 0)
+				o->restart = RESTART_NONE;
+			else {
+				fprintf(stderr, "reaper install: --restart takes systemd or none, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'u':
+			o->uninstall = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "reaper install: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->prefix[0] != '/' || o->config[0] != '/' || o->host_root[0] != '/') {
+		fprintf(stderr,
+			"reaper install: --host-root, --prefix and --config must be absolute paths\n");
+		return -1;
+	}
+	if (!ctrd_handler_valid(o->handler)) {
+		fprintf(stderr, "reaper install: invalid --handler '%s' (letters, digits, '_', '-', '.')\n",
+			o->handler);
+		return -1;
+	}
+	return 0;
+}
+
+static int install_main(int argc, char **argv)
+{
+	struct install_opts o;
+	if (parse_opts(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	struct stat st;
+	if (stat(o.host_root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "reaper install: host root %s is not a directory\n", o.host_root);
+		return EXIT_USAGE;
+	}
+	cleanup_error struct error *err = NULL;
+	struct install_paths p;
+	int r = paths_init(&p, &o, &err);
+	/* Refuse before changing anything when the restart asked for cannot happen. */
+	if (r == 0 && o.restart == RESTART_SYSTEMD)
+		r = check_systemd(&err);
+	if (r == 0)
+		r = o.uninstall ? do_uninstall(&o, &p, &err) : do_install(&o, &p, &err);
+	paths_clear(&p);
+	if (r < 0) {
+		fflush(stdout);
+		err_print(stderr, o.uninstall ? "reaper uninstall" : "reaper install", err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static const char install_usage[] =
+	"usage: reaper install [--host-root DIR] [--prefix /usr/local]\n"
+	"                      [--config /etc/containerd/config.toml] [--handler reaper-v2]\n"
+	"                      [--restart systemd|none] [--dry-run] [--uninstall]\n"
+	"\n"
+	"Copies this executable to HOSTROOT/PREFIX/bin/reaper (atomically), links\n"
+	"containerd-shim-reaper-v2, reaper-runtime and reaper-monitor to it, and declares the CRI\n"
+	"runtime handler (runtime_type io.containerd.reaper.v2) at the config's version: 2 for\n"
+	"containerd 1.6/1.7, 3 for 2.x. The entry goes into a drop-in when the config's imports cover\n"
+	"a directory and containerd would merge it without losing other settings; else it is appended\n"
+	"to the config, whose byte-exact backup is kept as CONFIG.reaper-backup. runc stays declared\n"
+	"when declaring a runtime would drop containerd's built-in one.\n"
+	"What was done is recorded in HOSTROOT/PREFIX/lib/reaper/install.json; --uninstall undoes it\n"
+	"(the config restored byte for byte). A second install changes nothing.\n"
+	"\n"
+	"  --host-root DIR  the node's root filesystem (a DaemonSet mounts it, e.g. /host); default /\n"
+	"  --restart MODE   systemd: when the config changed, run `systemctl restart containerd` in\n"
+	"                   pid 1's mount namespace (a pod needs hostPID); none (default): do not\n"
+	"  --dry-run        print what would change, change nothing\n";
+
+REAPER_APPLET(install, "install", install_main, "put reaper on a node and declare its containerd handler",
+	      install_usage);

@@ -1,0 +1,515 @@
+/* containerd config scanning and the placement of Reaper's runtime handler, on real files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "containerd_config.h"
+#include "testlib.h"
+
+#define CRI2 "plugins.\"io.containerd.grpc.v1.cri\""
+#define CRI3 "plugins.\"io.containerd.cri.v1.runtime\""
+
+static struct ctrd_config parse_ok(const char *text, const char *handler)
+{
+	struct ctrd_config c;
+	struct error *err = NULL;
+	int r = ctrd_config_parse(text, strlen(text), handler, &c, &err);
+	ck_assert_msg(r == 0, "parse failed: %s", err_message(err));
+	return c;
+}
+
+static char *parse_error(const char *text, size_t len)
+{
+	struct ctrd_config c;
+	struct error *err = NULL;
+	int r = ctrd_config_parse(text, len, "reaper-v2", &c, &err);
+	ck_assert_int_lt(r, 0);
+	ck_assert_ptr_nonnull(err);
+	char *msg = strdup(err_message(err));
+	err_free(&err);
+	return msg;
+}
+
+START_TEST(parse_v2_without_imports)
+{
+	struct ctrd_config c = parse_ok("# containerd 1.6\n"
+					"version = 2\n"
+					"root = \"/var/lib/containerd\"\n"
+					"[grpc]\n  address = \"/run/containerd/containerd.sock\"\n"
+					"[" CRI2 "]\n  sandbox_image = \"registry.k8s.io/pause:3.6\"\n"
+					"  [" CRI2 ".containerd]\n    snapshotter = \"overlayfs\"\n",
+					"reaper-v2");
+	ck_assert_int_eq(c.version, 2);
+	ck_assert_ptr_null(c.imports[0]);
+	ck_assert(!c.empty);
+	ck_assert(c.has_cri);
+	ck_assert(!c.has_runtimes);
+	ck_assert(!c.has_handler);
+	ctrd_config_clear(&c);
+}
+END_TEST
+
+START_TEST(parse_imports_over_lines)
+{
+	struct ctrd_config c = parse_ok("version = 2\n"
+					"imports = [ # drop-ins\n"
+					"  \"/etc/containerd/conf.d/*.toml\", # comment\n"
+					"  'relative.toml',\n"
+					"]\n",
+					"reaper-v2");
+	ck_assert_str_eq(c.imports[0], "/etc/containerd/conf.d/*.toml");
+	ck_assert_str_eq(c.imports[1], "relative.toml");
+	ck_assert_ptr_null(c.imports[2]);
+	ck_assert(!c.has_cri);
+	ctrd_config_clear(&c);
+}
+END_TEST
+
+START_TEST(parse_v3_plugin_name)
+{
+	struct ctrd_config c = parse_ok(
+		"version = 3\n[" CRI3 ".containerd.runtimes.runc]\n  runtime_type = 'io.containerd.runc.v2'\n"
+		"[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = 'x'\n",
+		"reaper-v2");
+	ck_assert_int_eq(c.version, 3);
+	ck_assert(c.has_cri);
+	ck_assert(c.has_runtimes);
+	/* A version 2 plugin name in a version 3 file is not the handler containerd 2.x reads. */
+	ck_assert(!c.has_handler);
+	ctrd_config_clear(&c);
+	ck_assert_str_eq(ctrd_cri_plugin(2), "io.containerd.grpc.v1.cri");
+	ck_assert_str_eq(ctrd_cri_plugin(3), "io.containerd.cri.v1.runtime");
+	ck_assert_ptr_null(ctrd_cri_plugin(4));
+}
+END_TEST
+
+START_TEST(parse_handler_spellings)
+{
+	static const char *const spellings[] = {
+		"[" CRI2 ".containerd.runtimes.reaper-v2]\nruntime_type = \"io.containerd.reaper.v2\"\n",
+		"[ plugins . 'io.containerd.grpc.v1.cri' . containerd . runtimes . \"reaper-v2\" ]  # hi\n"
+		"runtime_type = \"io.containerd.reaper.v2\"\n",
+		"[" CRI2 ".containerd]\nruntimes.reaper-v2.runtime_type = \"io.containerd.reaper.v2\"\n",
+		"[plugins]\n\"io.containerd.grpc.v1.cri\".containerd.runtimes.reaper-v2 = { runtime_type = "
+		"\"io.containerd.reaper.v2\" }\n",
+	};
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		char *text = NULL;
+		ck_assert_int_ge(asprintf(&text, "version = 2\n%s", spellings[i]), 0);
+		struct ctrd_config c = parse_ok(text, "reaper-v2");
+		ck_assert_msg(c.has_handler, "handler not seen in spelling %zu", i);
+		ck_assert(c.has_runtimes);
+		if (i < 3)
+			ck_assert_str_eq(c.handler_type, REAPER_RUNTIME_TYPE);
+		ctrd_config_clear(&c);
+		free(text);
+	}
+	struct ctrd_config other =
+		parse_ok("version = 2\n[" CRI2 ".containerd.runtimes.reaper-v2x]\n", "reaper-v2");
+	ck_assert(!other.has_handler);
+	ck_assert(other.has_runtimes);
+	ctrd_config_clear(&other);
+}
+END_TEST
+
+START_TEST(parse_strings_hide_headers)
+{
+	struct ctrd_config c = parse_ok("version = 2\n"
+					"[proxy_plugins.x]\n"
+					"  note = \"\"\"\n"
+					"[" CRI2 ".containerd.runtimes.reaper-v2]\n"
+					"\"\"\"\n"
+					"  other = '''\n[" CRI2 "]\n'''\n"
+					"  list = [1, 2.5, true, 1979-05-27 07:32:00Z, {a = \"]\"}]\n",
+					"reaper-v2");
+	ck_assert(!c.has_cri);
+	ck_assert(!c.has_handler);
+	ctrd_config_clear(&c);
+}
+END_TEST
+
+START_TEST(parse_empty_and_comments)
+{
+	struct ctrd_config c = parse_ok("\n# only a comment\n\n", "reaper-v2");
+	ck_assert(c.empty);
+	ck_assert_int_eq(c.version, 1);
+	ctrd_config_clear(&c);
+}
+END_TEST
+
+START_TEST(parse_garbage)
+{
+	char *m = parse_error("this is not toml\n", 17);
+	ck_assert_msg(strstr(m, "line 1") != NULL, "%s", m);
+	free(m);
+	m = parse_error("version = 2\n[plugins.\"unterminated]\n", 36);
+	ck_assert_msg(strstr(m, "line 2") != NULL && strstr(m, "unterminated") != NULL, "%s", m);
+	free(m);
+	m = parse_error("version = 2\nkey = [1, 2\n", 24);
+	ck_assert_msg(strstr(m, "array") != NULL, "%s", m);
+	free(m);
+	m = parse_error("version = two\n", 14);
+	ck_assert_msg(strstr(m, "version") != NULL, "%s", m);
+	free(m);
+	m = parse_error("imports = \"/etc/x\"\n", 19);
+	ck_assert_msg(strstr(m, "imports") != NULL, "%s", m);
+	free(m);
+	static const char binary[] = "\x7f"
+				     "ELF\x02\x01\x01\0\0\0";
+	m = parse_error(binary, sizeof(binary) - 1);
+	ck_assert_msg(strstr(m, "NUL") != NULL, "%s", m);
+	free(m);
+}
+END_TEST
+
+START_TEST(block_text)
+{
+	char *with = ctrd_runtime_block(2, "reaper-v2", true);
+	ck_assert_ptr_nonnull(with);
+	ck_assert(strncmp(with, CTRD_BLOCK_BEGIN, strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = "
+					   "\"io.containerd.runc.v2\"\n"));
+	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = "
+					   "\"io.containerd.reaper.v2\"\n" CTRD_BLOCK_END "\n"));
+	/* What the block declares, the scanner finds. */
+	char *text = NULL;
+	ck_assert_int_ge(asprintf(&text, "version = 2\n%s", with), 0);
+	struct ctrd_config c = parse_ok(text, "reaper-v2");
+	ck_assert(c.has_handler && c.has_runtimes);
+	ck_assert_str_eq(c.handler_type, REAPER_RUNTIME_TYPE);
+	ctrd_config_clear(&c);
+	free(text);
+	free(with);
+
+	char *v3 = ctrd_runtime_block(3, "rt", false);
+	ck_assert_ptr_null(strstr(v3, "runc"));
+	ck_assert_ptr_nonnull(strstr(v3, "[" CRI3 ".containerd.runtimes.\"rt\"]"));
+	free(v3);
+	ck_assert_ptr_null(ctrd_runtime_block(2, "bad\"name", false));
+	ck_assert_ptr_null(ctrd_runtime_block(9, "rt", false));
+	ck_assert(!ctrd_handler_valid(""));
+	ck_assert(!ctrd_handler_valid("a/b"));
+	ck_assert(ctrd_handler_valid("reaper-v2.x_1"));
+}
+END_TEST
+
+START_TEST(remove_block_last_occurrence)
+{
+	char *out = ctrd_remove_block("a\nBLOCK\nb\nBLOCK\n", "BLOCK\n");
+	ck_assert_str_eq(out, "a\nBLOCK\nb\n");
+	free(out);
+	ck_assert_ptr_null(ctrd_remove_block("a\n", "BLOCK"));
+}
+END_TEST
+
+/* ---- planning on a temporary host root ---- */
+
+static char *host;
+
+static void setup(void)
+{
+	host = testlib_tmpdir();
+}
+
+static void teardown(void)
+{
+	testlib_rmtree(host);
+	free(host);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char *path = ctrd_host_path(host, rel);
+	struct error *err = NULL;
+	char *dir = strdup(path);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_eq(ctrd_mkdir_p(dir, &err), 0);
+	testlib_write_file(path, text);
+	free(dir);
+	free(path);
+}
+
+static struct ctrd_plan plan_ok(const char *handler)
+{
+	struct ctrd_plan plan;
+	struct error *err = NULL;
+	int r = ctrd_config_plan(host, "/etc/containerd/config.toml", handler, &plan, &err);
+	ck_assert_msg(r == 0, "plan failed: %s", err_message(err));
+	return plan;
+}
+
+static char *plan_error(enum err_kind kind)
+{
+	struct ctrd_plan plan;
+	struct error *err = NULL;
+	ck_assert_int_lt(ctrd_config_plan(host, "/etc/containerd/config.toml", "reaper-v2", &plan, &err), 0);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(err->kind, kind);
+	char *msg = strdup(err_message(err));
+	err_free(&err);
+	return msg;
+}
+
+static void assert_path(const char *got, const char *rel)
+{
+	char *want = ctrd_host_path(host, rel);
+	ck_assert_str_eq(got, want);
+	free(want);
+}
+
+START_TEST(plan_missing_file)
+{
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_CREATE);
+	assert_path(plan.path, "/etc/containerd/config.toml");
+	ck_assert(strncmp(plan.text, "version = 2\n\n" CTRD_BLOCK_BEGIN, 13 + strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, "runtimes.runc]"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_v2_append_keeps_runc)
+{
+	put("/etc/containerd/config.toml", "version = 2\n[" CRI2 "]\n  sandbox_image = \"x\"");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
+	ck_assert_int_eq(plan.version, 2);
+	assert_path(plan.path, "/etc/containerd/config.toml");
+	/* No final newline in the file: the block starts after one plus a blank line. */
+	ck_assert(strncmp(plan.text, "\n\n" CTRD_BLOCK_BEGIN, 2 + strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI2 ".containerd.runtimes.runc]"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_v2_append_with_runtimes)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 2\n[" CRI2 ".containerd.runtimes.runc]\n"
+	    "  runtime_type = \"io.containerd.runc.v2\"\n"
+	    "  [" CRI2 ".containerd.runtimes.runc.options]\n    SystemdCgroup = true\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
+	ck_assert(strncmp(plan.text, "\n" CTRD_BLOCK_BEGIN, 1 + strlen(CTRD_BLOCK_BEGIN)) == 0);
+	/* runc is declared already: declaring it again would be a TOML error. */
+	ck_assert_ptr_null(strstr(plan.text, "runtimes.runc]"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_v2_imports_dropin)
+{
+	put("/etc/containerd/config.toml", "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n"
+					   "[grpc]\n  address = \"/run/c.sock\"\n");
+	put("/etc/containerd/conf.d/10-registry.toml",
+	    "version = 2\n[proxy_plugins.x]\n  type = \"snapshot\"\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_DROPIN);
+	assert_path(plan.path, "/etc/containerd/conf.d/reaper.toml");
+	ck_assert(strncmp(plan.text, "version = 2\n\n", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI2 ".containerd.runtimes.runc]"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_v2_imports_but_root_has_cri)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 2\nimports = [\"conf.d/*.toml\"]\n"
+	    "[" CRI2 ".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	/* A drop-in CRI section would replace this whole CRI section under containerd 1.x. */
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
+	assert_path(plan.path, "/etc/containerd/config.toml");
+	ck_assert_ptr_nonnull(strstr(plan.reason, "1.x"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_v2_imported_cri_refused)
+{
+	put("/etc/containerd/config.toml", "version = 2\nimports = [\"conf.d/*.toml\"]\n");
+	put("/etc/containerd/conf.d/50-mirrors.toml",
+	    "[" CRI2 ".registry]\n  config_path = \"/etc/certs.d\"\n");
+	char *msg = plan_error(ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(msg, "conf.d/50-mirrors.toml") != NULL && strstr(msg, CTRD_BLOCK_BEGIN) != NULL,
+		      "%s", msg);
+	free(msg);
+}
+END_TEST
+
+START_TEST(plan_v3_dropin_and_append)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 3\nimports = ['/etc/containerd/conf.d/*.toml']\n[" CRI3 ".containerd]\n  x = 1\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_DROPIN);
+	ck_assert_int_eq(plan.version, 3);
+	ck_assert(strncmp(plan.text, "version = 3\n\n", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI3 ".containerd.runtimes.\"reaper-v2\"]"));
+	ctrd_plan_clear(&plan);
+
+	put("/etc/containerd/config.toml", "version = 3\n[" CRI3 ".containerd]\n  x = 1\n");
+	plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
+	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI3 ".containerd.runtimes.runc]"));
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_existing_handler)
+{
+	put("/etc/containerd/config.toml", "version = 2\n[" CRI2 ".containerd.runtimes.runc]\n"
+					   "  runtime_type = \"io.containerd.runc.v2\"\n"
+					   "[" CRI2 ".containerd.runtimes.reaper-v2]\n"
+					   "  runtime_type = \"io.containerd.reaper.v2\"\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_NONE);
+	ck_assert_ptr_null(plan.text);
+	ctrd_plan_clear(&plan);
+
+	put("/etc/containerd/config.toml", "version = 2\n[" CRI2 ".containerd.runtimes.reaper-v2]\n"
+					   "  runtime_type = \"io.containerd.runc.v2\"\n");
+	char *msg = plan_error(ERR_EXISTS);
+	ck_assert_msg(strstr(msg, "io.containerd.runc.v2") != NULL, "%s", msg);
+	free(msg);
+
+	/* In a drop-in the imports cover, too. */
+	put("/etc/containerd/config.toml", "version = 2\nimports = [\"conf.d/*.toml\"]\n");
+	put("/etc/containerd/conf.d/reaper.toml",
+	    "version = 2\n[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n"
+	    "  runtime_type = \"io.containerd.reaper.v2\"\n");
+	plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_NONE);
+	assert_path(plan.path, "/etc/containerd/conf.d/reaper.toml");
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(plan_garbage_file)
+{
+	put("/etc/containerd/config.toml", "version = 2\n[plugins\n");
+	char *msg = plan_error(ERR_INVALID);
+	ck_assert_msg(strstr(msg, "/etc/containerd/config.toml: line 2") != NULL, "%s", msg);
+	free(msg);
+}
+END_TEST
+
+START_TEST(plan_empty_and_unknown_version)
+{
+	put("/etc/containerd/config.toml", "# managed elsewhere\n");
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
+	ck_assert(strncmp(plan.text, "\nversion = 2\n\n" CTRD_BLOCK_BEGIN, 14 + strlen(CTRD_BLOCK_BEGIN)) ==
+		  0);
+	ctrd_plan_clear(&plan);
+
+	put("/etc/containerd/config.toml", "version = 9\n");
+	char *msg = plan_error(ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(msg, "version 9") != NULL, "%s", msg);
+	free(msg);
+}
+END_TEST
+
+START_TEST(reaper_handlers_across_imports)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 2\nimports = [\"conf.d/*.toml\"]\n"
+	    "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
+	    "[" CRI2 ".containerd.runtimes.fast]\n  runtime_type = \"io.containerd.reaper.v2\"\n");
+	put("/etc/containerd/conf.d/reaper.toml", "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n"
+						  "  runtime_type = 'io.containerd.reaper.v2'\n");
+	char **handlers = NULL, **files = NULL;
+	bool exists = false;
+	struct error *err = NULL;
+	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						     &exists, &err),
+			 0);
+	ck_assert(exists);
+	ck_assert_str_eq(handlers[0], "fast");
+	assert_path(files[0], "/etc/containerd/config.toml");
+	ck_assert_str_eq(handlers[1], "reaper-v2");
+	assert_path(files[1], "/etc/containerd/conf.d/reaper.toml");
+	ck_assert_ptr_null(handlers[2]);
+	for (size_t i = 0; handlers[i] != NULL; i++) {
+		free(handlers[i]);
+		free(files[i]);
+	}
+	free(handlers);
+	free(files);
+
+	char *root = ctrd_host_path(host, "/etc/containerd/config.toml");
+	unlink(root);
+	free(root);
+	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						     &exists, &err),
+			 0);
+	ck_assert(!exists);
+	ck_assert_ptr_null(handlers[0]);
+	free(handlers);
+	free(files);
+}
+END_TEST
+
+START_TEST(write_atomic_replaces)
+{
+	char *path = ctrd_host_path(host, "/f");
+	struct error *err = NULL;
+	ck_assert_int_eq(ctrd_write_file_atomic(path, "one", 3, 0600, &err), 0);
+	ck_assert_int_eq(ctrd_write_file_atomic(path, "two\n", 4, 0640, &err), 0);
+	char *text = NULL;
+	size_t len = 0;
+	bool exists = false;
+	ck_assert_int_eq(ctrd_read_file(path, &text, &len, &exists, &err), 0);
+	ck_assert(exists);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_str_eq(text, "two\n");
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	free(text);
+	char *missing = ctrd_host_path(host, "/nope");
+	ck_assert_int_eq(ctrd_read_file(missing, &text, &len, &exists, &err), 0);
+	ck_assert(!exists);
+	ck_assert_ptr_null(text);
+	free(missing);
+	free(path);
+	char *slash = ctrd_host_path("/", "/etc/x");
+	ck_assert_str_eq(slash, "/etc/x");
+	free(slash);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("containerd_config");
+	TCase *parse = tcase_create("parse");
+	tcase_add_test(parse, parse_v2_without_imports);
+	tcase_add_test(parse, parse_imports_over_lines);
+	tcase_add_test(parse, parse_v3_plugin_name);
+	tcase_add_test(parse, parse_handler_spellings);
+	tcase_add_test(parse, parse_strings_hide_headers);
+	tcase_add_test(parse, parse_empty_and_comments);
+	tcase_add_test(parse, parse_garbage);
+	tcase_add_test(parse, block_text);
+	tcase_add_test(parse, remove_block_last_occurrence);
+	suite_add_tcase(s, parse);
+	TCase *plan = tcase_create("plan");
+	tcase_add_checked_fixture(plan, setup, teardown);
+	tcase_add_test(plan, plan_missing_file);
+	tcase_add_test(plan, plan_v2_append_keeps_runc);
+	tcase_add_test(plan, plan_v2_append_with_runtimes);
+	tcase_add_test(plan, plan_v2_imports_dropin);
+	tcase_add_test(plan, plan_v2_imports_but_root_has_cri);
+	tcase_add_test(plan, plan_v2_imported_cri_refused);
+	tcase_add_test(plan, plan_v3_dropin_and_append);
+	tcase_add_test(plan, plan_existing_handler);
+	tcase_add_test(plan, plan_garbage_file);
+	tcase_add_test(plan, plan_empty_and_unknown_version);
+	tcase_add_test(plan, reaper_handlers_across_imports);
+	tcase_add_test(plan, write_atomic_replaces);
+	suite_add_tcase(s, plan);
+	return testlib_run(s);
+}
