@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "log.h"
 
 #define LAST_CAP 63
 
@@ -75,8 +76,11 @@ static int set_capabilities(const struct spec_capabilities *c, struct error **er
 	for (int cap = 0; cap <= LAST_CAP; cap++) {
 		if (!(c->ambient & (1ULL << cap)))
 			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL)
-			return err_sys(err, errno, "raise ambient capability %d", cap);
+		/* Only a capability both permitted and inheritable can be ambient; like runc, warn and go on.
+		 */
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			log_warn("cannot raise ambient capability %s: %s", spec_capability_name(cap),
+				 strerror(errno));
 	}
 	return 0;
 }

@@ -222,7 +222,7 @@ static int signal_fd(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 /* Wait for SIGCHLD on sfd; timeout_ms < 0 waits for ever. Other signals are read and ignored: the
@@ -294,6 +294,10 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 
 int monitor_run(const struct monitor_request *req, int sync_fd)
 {
+	/* Inherited without close-on-exec; the workload must not hold them. */
+	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+	if (req->console_fd >= 0)
+		fcntl(req->console_fd, F_SETFD, FD_CLOEXEC);
 	prctl(PR_SET_NAME, "reaper-monitor", 0, 0, 0);
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -70,6 +72,12 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 	_exit(127);
 }
 
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static int read_reply(int fd, char *buf, size_t cap, struct error **err)
 {
 	size_t n = 0;
@@ -89,6 +97,8 @@ static int read_reply(int fd, char *buf, size_t cap, struct error **err)
 		if (r <= 0)
 			break;
 		n += (size_t)r;
+		if (memchr(buf, '\n', n) != NULL)
+			break;
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
@@ -112,14 +122,18 @@ int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *
 	char reply[1200];
 	int rc = read_reply(sync[0], reply, sizeof(reply), err);
 	close(sync[0]);
-	if (rc < 0)
+	if (rc < 0) {
+		kill(child, SIGKILL);
+		reap(child);
 		return -1;
+	}
 	int workload = 0;
 	if (sscanf(reply, "ok %d", &workload) == 1 && workload > 0) {
 		*monitor_pid = child;
 		*pid = workload;
 		return 0;
 	}
+	reap(child); /* it failed and is exiting */
 	if (strncmp(reply, "error ", 6) == 0)
 		return err_new(err, ERR_SYSTEM, "%s", reply + 6);
 	return err_new(err, ERR_SYSTEM, "the monitor exited without an answer");

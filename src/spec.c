@@ -757,6 +757,10 @@ static int parse_document(struct ctx *c, json_t *root, struct spec *out)
 
 	if ((f = member(root, "hostname")) != NULL && get_string(c, f, "hostname", &out->hostname) < 0)
 		return -1;
+	json_t *r = member(root, "root");
+	if (r != NULL && (f = member(r, "path")) != NULL &&
+	    get_string(c, f, "root.path", &out->root_path) < 0)
+		return -1;
 	if ((f = member(root, "mounts")) != NULL && parse_mounts(c, f, out) < 0)
 		return -1;
 	return parse_annotations(c, member(root, "annotations"), out);
@@ -882,6 +886,7 @@ void spec_free(struct spec *spec)
 		return;
 	free(spec->oci_version);
 	free(spec->hostname);
+	free(spec->root_path);
 	spec_process_free(&spec->process);
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		mount_free(&spec->mounts[i]);

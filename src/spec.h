@@ -80,7 +80,8 @@ struct spec_mount {
 
 struct spec {
 	char *oci_version;
-	char *hostname; /* may be NULL */
+	char *hostname;  /* may be NULL */
+	char *root_path; /* root.path as given, may be NULL: reported by `state`, never used */
 	struct spec_process process;
 	struct spec_mount *mounts;
 	size_t n_mounts;

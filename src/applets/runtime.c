@@ -1,12 +1,470 @@
+/* reaper-runtime: the runc-compatible OCI runtime CLI over the lifecycle engine (container.h). */
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "applet.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "log.h"
+#include "signals.h"
 
-static int runtime_main(int argc, char **argv)
+static const char usage[] =
+	"usage: reaper-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] ID [ARGS...]\n"
+	"\n"
+	"A runc-compatible OCI runtime that runs containers' processes directly on the host,\n"
+	"inside the node's shared overlay mount namespace (no other namespaces, no cgroups).\n"
+	"\n"
+	"Global options:\n"
+	"  --root DIR           state directory (default /run/reaper)\n"
+	"  --namespace NS       state namespace under the root (default \"default\")\n"
+	"  --log FILE           log file (default: none)\n"
+	"  --log-format FORMAT  text or json\n"
+	"  --debug              log debug messages\n"
+	"\n"
+	"Commands:\n"
+	"  create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID\n"
+	"  start ID\n"
+	"  run [--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--detach] ID\n"
+	"  state ID\n"
+	"  kill [--all] ID [SIGNAL]\n"
+	"  delete [--force] ID\n"
+	"  list [--format table|json] [--quiet]\n"
+	"  ps [--format table|json] ID\n"
+	"  exec [--process FILE | [--tty] [--cwd DIR] [--env K=V]... [--user UID[:GID]] ID CMD...]\n"
+	"       [--detach] [--pid-file FILE] [--console-socket PATH] ID\n"
+	"  features\n"
+	"\n"
+	"Exit status: 0 on success, 1 when the operation failed, 2 for a usage error; run and a\n"
+	"non-detached exec exit with the process's own status.\n";
+
+int cli_fail(const struct cli *cli, struct error *err)
 {
-	fprintf(stderr, "%s: not built yet\n", argv[0]);
+	err_print(stderr, cli->prog, err);
+	log_error("%s", err_message(err));
+	err_free(&err);
 	return EXIT_FAIL;
 }
 
+int cli_usage(const struct cli *cli, const char *text)
+{
+	fputs(text, stderr);
+	return EXIT_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	return getopt_long_only(argc, argv, shortopts, longopts, NULL);
+}
+
+static void reset_getopt(void)
+{
+	optind = 0;
+	opterr = 1;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct error **err)
+{
+	char text[16];
+	int n = snprintf(text, sizeof(text), "%d", (int)pid);
+	return path ? fs_write_atomic(path, text, (size_t)n, 0644, err) : 0;
+}
+
+struct create_args {
+	struct create_options opts;
+	const char *pid_file;
+	bool detach;
+};
+
+/* Options create and run share; runc's no-ops are accepted and ignored. */
+static int parse_create(struct cli *cli, int argc, char **argv, struct create_args *a, const char *cmd_usage)
+{
+	static const struct option options[] = {{"bundle", required_argument, NULL, 'b'},
+						{"pid-file", required_argument, NULL, 'p'},
+						{"console-socket", required_argument, NULL, 'c'},
+						{"detach", no_argument, NULL, 'd'},
+						{"no-pivot", no_argument, NULL, 'N'},
+						{"no-new-keyring", no_argument, NULL, 'N'},
+						{"preserve-fds", required_argument, NULL, 'N'},
+						{NULL, 0, NULL, 0}};
+	int opt;
+	while ((opt = cli_getopt(argc, argv, "b:d", options)) != -1) {
+		switch (opt) {
+		case 'b':
+			a->opts.bundle = optarg;
+			break;
+		case 'p':
+			a->pid_file = optarg;
+			break;
+		case 'c':
+			a->opts.console_socket = optarg;
+			break;
+		case 'd':
+			a->detach = true;
+			break;
+		case 'N':
+			break;
+		default:
+			return cli_usage(cli, cmd_usage);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(cli, cmd_usage);
+	a->opts.id = argv[optind];
+	return 0;
+}
+
+static int cmd_create(struct cli *cli, int argc, char **argv)
+{
+	static const char cmd_usage[] =
+		"usage: reaper-runtime create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID\n";
+	struct create_args a = {.opts = {.bundle = ".", .stdio = {-1, -1, -1}, .console_fd = -1}};
+	if (parse_create(cli, argc, argv, &a, cmd_usage) != 0)
+		return EXIT_USAGE;
+	struct error *err = NULL;
+	struct proc_state st;
+	if (container_create(&cli->rt, &a.opts, &st, &err) < 0)
+		return cli_fail(cli, err);
+	int rc = write_pid_file(a.pid_file, st.pid, &err);
+	proc_state_free(&st);
+	return rc < 0 ? cli_fail(cli, err) : EXIT_OK;
+}
+
+static int cmd_start(struct cli *cli, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage(cli, "usage: reaper-runtime start ID\n");
+	struct error *err = NULL;
+	pid_t pid;
+	return container_start(&cli->rt, argv[1], NULL, &pid, &err) < 0 ? cli_fail(cli, err) : EXIT_OK;
+}
+
+/* Wait for a monitor this process spawned, then return the recorded exit code. */
+static int wait_for_exit(struct cli *cli, const struct proc_state *st)
+{
+	while (waitpid(st->monitor_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	struct error *err = NULL;
+	struct proc_state done;
+	if (container_state(&cli->rt, st->id, st->exec_id, &done, &err) < 0)
+		return cli_fail(cli, err);
+	int code = done.exit_code;
+	proc_state_free(&done);
+	if (container_delete(&cli->rt, st->id, st->exec_id, true, NULL, &err) < 0)
+		return cli_fail(cli, err);
+	return code;
+}
+
+static int start_and_maybe_wait(struct cli *cli, struct create_args *a, struct proc_state *st)
+{
+	struct error *err = NULL;
+	pid_t pid;
+	int rc = container_start(&cli->rt, a->opts.id, a->opts.exec_id, &pid, &err);
+	if (rc == 0)
+		rc = write_pid_file(a->pid_file, pid, &err);
+	if (rc < 0) {
+		container_delete(&cli->rt, a->opts.id, a->opts.exec_id, true, NULL, NULL);
+		return cli_fail(cli, err);
+	}
+	return a->detach ? EXIT_OK : wait_for_exit(cli, st);
+}
+
+static int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	static const char cmd_usage[] = "usage: reaper-runtime run [--bundle DIR] [--pid-file FILE] "
+					"[--console-socket PATH] [--detach] ID\n";
+	struct create_args a = {.opts = {.bundle = ".", .stdio = {-1, -1, -1}, .console_fd = -1}};
+	if (parse_create(cli, argc, argv, &a, cmd_usage) != 0)
+		return EXIT_USAGE;
+	struct error *err = NULL;
+	struct proc_state st;
+	if (container_create(&cli->rt, &a.opts, &st, &err) < 0)
+		return cli_fail(cli, err);
+	int rc = start_and_maybe_wait(cli, &a, &st);
+	proc_state_free(&st);
+	return rc;
+}
+
+struct exec_args {
+	struct create_args create;
+	const char *process_file;
+	bool tty;
+	const char *cwd;
+	const char *user;
+	json_t *env; /* --env values, an array */
+	char **cmd;  /* NULL-terminated; empty with --process */
+};
+
+static int parse_exec(struct cli *cli, int argc, char **argv, struct exec_args *x, const char *cmd_usage)
+{
+	static const struct option options[] = {{"process", required_argument, NULL, 'p'},
+						{"pid-file", required_argument, NULL, 'P'},
+						{"console-socket", required_argument, NULL, 'c'},
+						{"detach", no_argument, NULL, 'd'},
+						{"tty", no_argument, NULL, 't'},
+						{"cwd", required_argument, NULL, 'w'},
+						{"env", required_argument, NULL, 'e'},
+						{"user", required_argument, NULL, 'u'},
+						{"no-new-keyring", no_argument, NULL, 'N'},
+						{"preserve-fds", required_argument, NULL, 'N'},
+						{NULL, 0, NULL, 0}};
+	int opt;
+	while ((opt = cli_getopt(argc, argv, "+p:dtu:e:", options)) != -1) {
+		switch (opt) {
+		case 'p':
+			x->process_file = optarg;
+			break;
+		case 'P':
+			x->create.pid_file = optarg;
+			break;
+		case 'c':
+			x->create.opts.console_socket = optarg;
+			break;
+		case 'd':
+			x->create.detach = true;
+			break;
+		case 't':
+			x->tty = true;
+			break;
+		case 'w':
+			x->cwd = optarg;
+			break;
+		case 'e':
+			json_array_append_new(x->env, json_string(optarg));
+			break;
+		case 'u':
+			x->user = optarg;
+			break;
+		case 'N':
+			break;
+		default:
+			return cli_usage(cli, cmd_usage);
+		}
+	}
+	if (optind >= argc || (x->process_file == NULL) == (optind + 1 == argc))
+		return cli_usage(cli, cmd_usage);
+	x->create.opts.id = argv[optind];
+	x->cmd = argv + optind + 1;
+	return 0;
+}
+
+static int apply_user(json_t *process, const char *text, struct error **err)
+{
+	unsigned uid = 0, gid = 0;
+	int n = sscanf(text, "%u:%u", &uid, &gid);
+	if (n < 1)
+		return err_new(err, ERR_INVALID, "--user %s: want UID[:GID]", text);
+	json_t *user = json_object();
+	json_object_set_new(user, "uid", json_integer(uid));
+	json_object_set_new(user, "gid", json_integer(n == 2 ? gid : 0));
+	json_object_set_new(process, "user", user);
+	return 0;
+}
+
+/* The container's own process from its config.json, with exec's command and overrides. */
+static json_t *derived_process(struct cli *cli, const struct exec_args *x, struct error **err)
+{
+	struct proc_state st;
+	if (container_read(&cli->rt, x->create.opts.id, NULL, &st, err) < 0)
+		return NULL;
+	cleanup_free char *config = NULL;
+	int n = asprintf(&config, "%s/config.json", st.bundle ? st.bundle : ".");
+	proc_state_free(&st);
+	json_t *doc = n < 0 ? NULL : json_load_file(config, 0, NULL);
+	json_t *process = json_incref(json_object_get(doc, "process"));
+	json_decref(doc);
+	if (!json_is_object(process)) {
+		json_decref(process);
+		err_new(err, ERR_INVALID, "exec: cannot read the process of %s from %s", x->create.opts.id,
+			config);
+		return NULL;
+	}
+	json_t *args = json_array();
+	for (char **a = x->cmd; *a != NULL; a++)
+		json_array_append_new(args, json_string(*a));
+	json_object_set_new(process, "args", args);
+	json_object_set_new(process, "terminal", json_boolean(x->tty));
+	if (x->cwd != NULL)
+		json_object_set_new(process, "cwd", json_string(x->cwd));
+	json_t *env = json_object_get(process, "env");
+	if (json_is_array(env))
+		json_array_extend(env, x->env);
+	else
+		json_object_set(process, "env", x->env);
+	if (x->user != NULL && apply_user(process, x->user, err) < 0) {
+		json_decref(process);
+		return NULL;
+	}
+	return process;
+}
+
+static char *exec_process(struct cli *cli, const struct exec_args *x, struct error **err)
+{
+	char *text = NULL;
+	size_t len;
+	if (x->process_file != NULL)
+		return fs_read_file(x->process_file, 4 << 20, &text, &len, err) < 0 ? NULL : text;
+	json_t *process = derived_process(cli, x, err);
+	text = process ? json_dumps(process, JSON_COMPACT) : NULL;
+	json_decref(process);
+	return text;
+}
+
+static int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	static const char cmd_usage[] =
+		"usage: reaper-runtime exec [--process FILE] [--detach] [--pid-file FILE]\n"
+		"       [--console-socket PATH] [--tty] [--cwd DIR] [--env K=V]...\n"
+		"       [--user UID[:GID]] ID [CMD ARGS...]\n";
+	struct exec_args x = {.create = {.opts = {.stdio = {-1, -1, -1}, .console_fd = -1}},
+			      .env = json_array()};
+	int rc = parse_exec(cli, argc, argv, &x, cmd_usage);
+	struct error *err = NULL;
+	cleanup_free char *process = rc == 0 ? exec_process(cli, &x, &err) : NULL;
+	json_decref(x.env);
+	if (rc != 0)
+		return rc;
+	if (process == NULL)
+		return cli_fail(cli, err);
+	char exec_id[32];
+	snprintf(exec_id, sizeof(exec_id), "exec-%d", (int)getpid());
+	x.create.opts.exec_id = exec_id;
+	x.create.opts.process_json = process;
+	struct proc_state st;
+	if (container_create(&cli->rt, &x.create.opts, &st, &err) < 0)
+		return cli_fail(cli, err);
+	rc = start_and_maybe_wait(cli, &x.create, &st);
+	proc_state_free(&st);
+	return rc;
+}
+
+static int cmd_kill(struct cli *cli, int argc, char **argv)
+{
+	static const char cmd_usage[] = "usage: reaper-runtime kill [--all] ID [SIGNAL]\n";
+	static const struct option options[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+	bool all = false;
+	int opt;
+	while ((opt = cli_getopt(argc, argv, "a", options)) != -1) {
+		if (opt != 'a')
+			return cli_usage(cli, cmd_usage);
+		all = true;
+	}
+	if (optind != argc - 1 && optind != argc - 2)
+		return cli_usage(cli, cmd_usage);
+	struct error *err = NULL;
+	int sig = 15;
+	if (optind == argc - 2 && signal_parse(argv[optind + 1], SIGNAL_PARSE_ALLOW_ZERO, &sig, &err) < 0)
+		return cli_fail(cli, err);
+	if (container_kill(&cli->rt, argv[optind], NULL, sig, all, &err) < 0)
+		return cli_fail(cli, err);
+	return EXIT_OK;
+}
+
+static int cmd_delete(struct cli *cli, int argc, char **argv)
+{
+	static const char cmd_usage[] = "usage: reaper-runtime delete [--force] ID\n";
+	static const struct option options[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+	bool force = false;
+	int opt;
+	while ((opt = cli_getopt(argc, argv, "f", options)) != -1) {
+		if (opt != 'f')
+			return cli_usage(cli, cmd_usage);
+		force = true;
+	}
+	if (optind != argc - 1)
+		return cli_usage(cli, cmd_usage);
+	struct error *err = NULL;
+	if (container_delete(&cli->rt, argv[optind], NULL, force, NULL, &err) < 0)
+		return cli_fail(cli, err);
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+} commands[] = {
+	{"create", cmd_create}, {"delete", cmd_delete}, {"exec", cmd_exec}, {"features", cmd_features},
+	{"kill", cmd_kill},     {"list", cmd_list},     {"ps", cmd_ps},     {"run", cmd_run},
+	{"start", cmd_start},   {"state", cmd_state},
+};
+
+static int parse_globals(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {{"root", required_argument, NULL, 'r'},
+						{"namespace", required_argument, NULL, 'n'},
+						{"log", required_argument, NULL, 'l'},
+						{"log-format", required_argument, NULL, 'f'},
+						{"debug", no_argument, NULL, 'd'},
+						{"systemd-cgroup", no_argument, NULL, 'x'},
+						{"rootless", required_argument, NULL, 'x'},
+						{"criu", required_argument, NULL, 'x'},
+						{NULL, 0, NULL, 0}};
+	const char *log_path = NULL;
+	enum log_format format = LOG_FORMAT_TEXT;
+	enum log_level level = LOG_LEVEL_INFO;
+	int opt;
+	while ((opt = getopt_long_only(argc, argv, "+", options, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			cli->rt.root = optarg;
+			break;
+		case 'n':
+			cli->rt.ns = optarg;
+			break;
+		case 'l':
+			log_path = optarg;
+			break;
+		case 'f':
+			if (log_parse_format(optarg, &format) < 0)
+				return cli_usage(cli, "reaper-runtime: --log-format must be text or json\n");
+			break;
+		case 'd':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'x':
+			break;
+		default:
+			return cli_usage(cli, usage);
+		}
+	}
+	struct error *err = NULL;
+	if (log_path != NULL ? log_open(log_path, format, level, &err) < 0
+			     : log_open_from_env("REAPER_RUNTIME_LOG", &err) < 0)
+		return cli_fail(cli, err);
+	return 0;
+}
+
+static int runtime_main(int argc, char **argv)
+{
+	struct cli cli = {.rt = {.root = STATE_DEFAULT_ROOT, .ns = "default"}, .prog = "reaper-runtime"};
+	const char *ns = getenv("REAPER_NAMESPACE");
+	if (ns && *ns)
+		cli.rt.ns = ns;
+	int rc = parse_globals(&cli, argc, argv);
+	if (rc != 0)
+		return rc;
+	if (optind >= argc)
+		return cli_usage(&cli, usage);
+	const char *name = argv[optind];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			reset_getopt();
+			return commands[i].fn(&cli, sub_argc, sub_argv);
+		}
+	}
+	fprintf(stderr, "reaper-runtime: unknown command '%s'\n%s", name, usage);
+	return EXIT_USAGE;
+}
+
 REAPER_APPLET(runtime, "reaper-runtime", runtime_main,
-	      "runc-compatible OCI runtime that runs commands on the host", "usage: reaper-runtime ...\n");
+	      "runc-compatible OCI runtime that runs commands on the host", usage);

@@ -1,0 +1,25 @@
+/* reaper-runtime's commands, shared between its two files. */
+#ifndef REAPER_RUNTIME_APPLET_H
+#define REAPER_RUNTIME_APPLET_H
+
+#include <getopt.h>
+
+#include "container.h"
+
+struct cli {
+	struct runtime rt;
+	const char *prog;
+};
+
+/* Print an error the runc way: "prog: message" on stderr and, if a log is configured, logged. */
+int cli_fail(const struct cli *cli, struct error *err);
+int cli_usage(const struct cli *cli, const char *usage);
+/* getopt_long_only over the command's arguments (runc accepts -flag and --flag alike). */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+int cmd_state(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_ps(struct cli *cli, int argc, char **argv);
+int cmd_features(struct cli *cli, int argc, char **argv);
+
+#endif
