@@ -1,12 +1,80 @@
+/* containerd-shim-reaper-v2: containerd's runtime v2 shim for Reaper. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "applet.h"
+#include "shim/commands.h"
+
+static const char usage[] =
+	"usage: containerd-shim-reaper-v2 -namespace NS -id ID -address ADDR [-publish-binary BIN]\n"
+	"                                 [-bundle DIR] [-debug] [start|delete]\n"
+	"Run by containerd (runtime io.containerd.reaper.v2):\n"
+	"  start   find the pod's shim or start one; print its address\n"
+	"  delete  clean up task ID without the daemon; print a DeleteResponse\n"
+	"  (none)  the daemon, serving the Task API on the socket passed as fd 3\n"
+	"Environment: TTRPC_ADDRESS (containerd's ttrpc socket, for events), REAPER_ROOT (state,\n"
+	"default /run/reaper), REAPER_OVERLAY_BASE, REAPER_SHIM_LOG (log file instead of the bundle's log "
+	"FIFO).\n";
 
 static int shim_main(int argc, char **argv)
 {
-	fprintf(stderr, "%s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option options[] = {{"namespace", required_argument, NULL, 'n'},
+						{"id", required_argument, NULL, 'i'},
+						{"address", required_argument, NULL, 'a'},
+						{"publish-binary", required_argument, NULL, 'p'},
+						{"bundle", required_argument, NULL, 'b'},
+						{"debug", no_argument, NULL, 'd'},
+						{"socket", required_argument, NULL, 'x'},
+						{"v", no_argument, NULL, 'v'},
+						{NULL, 0, NULL, 0}};
+	struct shim_args a = {.ns = getenv("NAMESPACE")};
+	int opt;
+	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			a.ns = optarg;
+			break;
+		case 'i':
+			a.id = optarg;
+			break;
+		case 'a':
+			a.address = optarg;
+			break;
+		case 'p':
+			a.publish_binary = optarg;
+			break;
+		case 'b':
+			a.bundle = optarg;
+			break;
+		case 'd':
+			a.debug = true;
+			break;
+		case 'x':
+			break;
+		case 'v':
+			applet_print_version("containerd-shim-reaper-v2");
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	const char *action = optind < argc ? argv[optind] : NULL;
+	if (a.ns == NULL || a.id == NULL || optind + 1 < argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (action == NULL)
+		return shim_command_serve(&a);
+	if (strcmp(action, "start") == 0)
+		return shim_command_start(&a);
+	if (strcmp(action, "delete") == 0)
+		return shim_command_delete(&a);
+	fprintf(stderr, "containerd-shim-reaper-v2: unknown action '%s'\n%s", action, usage);
+	return EXIT_USAGE;
 }
 
 REAPER_APPLET(shim, "containerd-shim-reaper-v2", shim_main, "containerd runtime v2 shim (ttrpc Task service)",
-	      "usage: containerd-shim-reaper-v2 ...\n");
+	      usage);

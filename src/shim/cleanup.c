@@ -1,0 +1,71 @@
+/* `delete`: containerd runs it after a task is removed, and after a shim died. No daemon is asked:
+ * whatever is left of the task is killed and its state removed, and the exit the monitor recorded
+ * (or a SIGKILL now) is printed as a DeleteResponse. Idempotent and quick. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "commands.h"
+#include "container.h"
+#include "containerd/shim.pb-c.h"
+#include "fsutil.h"
+#include "log.h"
+
+/* The socket of a shim that died stays behind: remove it when nobody answers on it. */
+static void remove_dead_socket(const char *bundle)
+{
+	cleanup_free char *file = NULL, *text = NULL;
+	size_t len;
+	if (asprintf(&file, "%s/address", bundle) < 0 || fs_read_file(file, 4096, &text, &len, NULL) < 0)
+		return;
+	const char *path = strncmp(text, "unix://", 7) == 0 ? text + 7 : text;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!alive && path[0] == '/')
+		unlink(path);
+}
+
+int shim_command_delete(const struct shim_args *a)
+{
+	struct runtime rt = {.root = shim_state_root(), .ns = a->ns};
+	struct proc_state final = {0};
+	struct error *err = NULL;
+	int64_t exited_at = state_now_ns();
+	int exit_status = 128 + SIGKILL;
+	if (container_delete(&rt, a->id, NULL, true, &final, &err) == 0) {
+		if (final.status == PROC_STOPPED && final.exited_at_ns > 0) {
+			exit_status = final.exit_code;
+			exited_at = final.exited_at_ns;
+		}
+	} else if (err->kind != ERR_NOT_FOUND) {
+		fprintf(stderr, "delete %s: %s\n", a->id, err_message(err));
+	}
+	err_free(&err);
+	remove_dead_socket(a->bundle ? a->bundle : ".");
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	ts.seconds = exited_at / 1000000000;
+	ts.nanos = (int32_t)(exited_at % 1000000000);
+	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
+	resp.pid = (uint32_t) final.pid;
+	resp.exit_status = (uint32_t)exit_status;
+	resp.exited_at = &ts;
+	proc_state_free(&final);
+	size_t len = protobuf_c_message_get_packed_size(&resp.base);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return 1;
+	protobuf_c_message_pack(&resp.base, buf);
+	int rc = fs_write_all(STDOUT_FILENO, buf, len) < 0 ? 1 : 0;
+	free(buf);
+	return rc;
+}

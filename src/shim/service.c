@@ -1,0 +1,464 @@
+/* containerd.task.v2.Task: each handler turns a request into library calls and events. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "containerd/events.pb-c.h"
+#include "containerd/shim.pb-c.h"
+#include "events.h"
+#include "google/protobuf/empty.pb-c.h"
+#include "log.h"
+#include "shim.h"
+#include "shim_io.h"
+#include "stats.h"
+#include "version.h"
+
+#define TASK_SERVICE "containerd.task.v2.Task"
+
+static struct shim *the_shim(void *data)
+{
+	return data;
+}
+
+void shim_fail(struct ttrpc_call *call, struct error *err)
+{
+	static const enum ttrpc_code codes[] = {
+		[ERR_SYSTEM] = TTRPC_UNKNOWN,
+		[ERR_INVALID] = TTRPC_INVALID_ARGUMENT,
+		[ERR_NOT_FOUND] = TTRPC_NOT_FOUND,
+		[ERR_EXISTS] = TTRPC_ALREADY_EXISTS,
+		[ERR_STATE] = TTRPC_FAILED_PRECONDITION,
+		[ERR_UNSUPPORTED] = TTRPC_UNIMPLEMENTED,
+	};
+	log_error("%s", err_message(err));
+	ttrpc_call_fail(call, codes[err->kind], "%s", err_message(err));
+	err_free(&err);
+}
+
+static void reply_empty(struct ttrpc_call *call)
+{
+	Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+	ttrpc_call_reply(call, &empty.base);
+}
+
+static const char *exec_or_null(const char *exec_id)
+{
+	return exec_id && *exec_id ? exec_id : NULL;
+}
+
+static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const char *id, const char *exec_id)
+{
+	struct process *p = shim_find_process(shim, id, exec_or_null(exec_id));
+	if (p == NULL)
+		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "%s %s not found",
+				exec_or_null(exec_id) ? "exec" : "task",
+				exec_or_null(exec_id) ? exec_id : id);
+	return p;
+}
+
+static Google__Protobuf__Timestamp timestamp(int64_t ns)
+{
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	ts.seconds = ns / 1000000000;
+	ts.nanos = (int32_t)(ns % 1000000000);
+	return ts;
+}
+
+/* Create and Exec share this: stdio, the library's create, the table entry. */
+static int create_process(struct shim *shim, struct process *p, struct create_options *o, struct error **err)
+{
+	struct shim_io_spec spec = {.paths = {o->stdio_paths[0], o->stdio_paths[1], o->stdio_paths[2]},
+				    .terminal = p->terminal,
+				    .id = p->task->id,
+				    .ns = shim->rt.ns};
+	if (shim_io_open(&p->io, shim->loop, &spec, o->stdio, &o->console_fd, err) < 0)
+		return -1;
+	struct proc_state st;
+	if (container_create(&shim->rt, o, &st, err) < 0)
+		return -1;
+	p->pid = st.pid;
+	p->monitor_pid = st.monitor_pid;
+	p->status = PROC_CREATED;
+	proc_state_free(&st);
+	for (int i = 0; i < 3; i++)
+		p->stdio_paths[i] = strdup(o->stdio_paths[i] ? o->stdio_paths[i] : "");
+	return shim_io_created(p->io, err);
+}
+
+static void publish_create(struct shim *shim, const Containerd__Task__V2__CreateTaskRequest *r, pid_t pid)
+{
+	Containerd__Events__TaskIO io = CONTAINERD__EVENTS__TASK_IO__INIT;
+	io.stdin = r->stdin, io.stdout = r->stdout, io.stderr = r->stderr, io.terminal = r->terminal;
+	Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
+	ev.container_id = r->id;
+	ev.bundle = r->bundle;
+	ev.n_rootfs = r->n_rootfs;
+	ev.rootfs = r->rootfs;
+	ev.io = &io;
+	ev.checkpoint = r->checkpoint;
+	ev.pid = (uint32_t)pid;
+	events_publish(shim->events, "/tasks/create", &ev.base);
+}
+
+static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__CreateTaskRequest *r = (const void *)msg;
+	struct error *err = NULL;
+	if (shim_find_task(shim, r->id) != NULL) {
+		ttrpc_call_fail(call, TTRPC_ALREADY_EXISTS, "task %s already exists", r->id);
+		return;
+	}
+	struct task *t = shim_add_task(shim, r->id, r->bundle);
+	if (t == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	t->init.terminal = r->terminal;
+	struct create_options o = {.id = r->id,
+				   .bundle = r->bundle,
+				   .stdio_paths = {r->stdin, r->stdout, r->stderr},
+				   .console_fd = -1};
+	if (create_process(shim, &t->init, &o, &err) < 0) {
+		shim_remove_process(shim, &t->init);
+		shim_fail(call, err);
+		return;
+	}
+	publish_create(shim, r, t->init.pid);
+	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+	resp.pid = (uint32_t)t->init.pid;
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static void publish_start(struct shim *shim, const struct process *p)
+{
+	if (p->exec_id == NULL) {
+		Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
+		ev.container_id = p->task->id;
+		ev.pid = (uint32_t)p->pid;
+		events_publish(shim->events, "/tasks/start", &ev.base);
+		return;
+	}
+	Containerd__Events__TaskExecStarted ev = CONTAINERD__EVENTS__TASK_EXEC_STARTED__INIT;
+	ev.container_id = p->task->id;
+	ev.exec_id = p->exec_id;
+	ev.pid = (uint32_t)p->pid;
+	events_publish(shim->events, "/tasks/exec-started", &ev.base);
+}
+
+static void handle_start(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__StartRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	struct error *err = NULL;
+	pid_t pid;
+	if (container_start(&shim->rt, r->id, exec_or_null(r->exec_id), &pid, &err) < 0) {
+		shim_fail(call, err);
+		return;
+	}
+	if (p->status == PROC_CREATED)
+		p->status = PROC_RUNNING;
+	/* Queued before any exit of this process: exits are only handled after this handler returns. */
+	publish_start(shim, p);
+	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
+	resp.pid = (uint32_t)pid;
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static Containerd__V1__Types__Status status_of(enum proc_status s)
+{
+	switch (s) {
+	case PROC_CREATED:
+		return CONTAINERD__V1__TYPES__STATUS__CREATED;
+	case PROC_RUNNING:
+		return CONTAINERD__V1__TYPES__STATUS__RUNNING;
+	case PROC_STOPPED:
+		return CONTAINERD__V1__TYPES__STATUS__STOPPED;
+	default:
+		return CONTAINERD__V1__TYPES__STATUS__UNKNOWN;
+	}
+}
+
+static void handle_state(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__StateRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
+	resp.id = p->task->id;
+	resp.bundle = p->task->bundle;
+	resp.pid = (uint32_t)p->pid;
+	resp.status = status_of(p->status);
+	resp.stdin = p->stdio_paths[0] ? p->stdio_paths[0] : "";
+	resp.stdout = p->stdio_paths[1] ? p->stdio_paths[1] : "";
+	resp.stderr = p->stdio_paths[2] ? p->stdio_paths[2] : "";
+	resp.terminal = p->terminal;
+	resp.exit_status = (uint32_t)p->exit_code;
+	resp.exited_at = &ts;
+	resp.exec_id = p->exec_id ? p->exec_id : "";
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static void handle_wait(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__WaitRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p != NULL)
+		shim_wait(shim, p, call);
+}
+
+static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__KillRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	if (p->status == PROC_STOPPED) {
+		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "process %s already finished",
+				exec_or_null(r->exec_id) ? r->exec_id : r->id);
+		return;
+	}
+	struct error *err = NULL;
+	if (container_kill(&shim->rt, r->id, exec_or_null(r->exec_id), (int)r->signal, r->all, &err) < 0) {
+		if (err->kind == ERR_STATE)
+			err->kind = ERR_NOT_FOUND; /* containerd's word for "already exited" */
+		shim_fail(call, err);
+		return;
+	}
+	reply_empty(call);
+}
+
+static void publish_delete(struct shim *shim, const struct process *p)
+{
+	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
+	ev.container_id = p->task->id;
+	ev.pid = (uint32_t)p->pid;
+	ev.exit_status = (uint32_t)p->exit_code;
+	ev.exited_at = &ts;
+	ev.id = p->task->id;
+	events_publish(shim->events, "/tasks/delete", &ev.base);
+}
+
+static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__DeleteRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	struct error *err = NULL;
+	if (p->status == PROC_RUNNING) {
+		ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "cannot delete running process %s",
+				exec_or_null(r->exec_id) ? r->exec_id : r->id);
+		return;
+	}
+	if (container_delete(&shim->rt, r->id, exec_or_null(r->exec_id), true, NULL, &err) < 0) {
+		shim_fail(call, err);
+		return;
+	}
+	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
+	resp.pid = (uint32_t)p->pid;
+	resp.exit_status = (uint32_t)p->exit_code;
+	resp.exited_at = &ts;
+	if (p->exec_id == NULL)
+		publish_delete(shim, p);
+	shim_remove_process(shim, p);
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__ExecProcessRequest *r = (const void *)msg;
+	struct task *t = shim_find_task(shim, r->id);
+	if (t == NULL) {
+		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "task %s not found", r->id);
+		return;
+	}
+	if (shim_find_process(shim, r->id, r->exec_id) != NULL) {
+		ttrpc_call_fail(call, TTRPC_ALREADY_EXISTS, "exec %s already exists", r->exec_id);
+		return;
+	}
+	if (r->spec == NULL) {
+		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "exec %s: no process spec", r->exec_id);
+		return;
+	}
+	cleanup_free char *json = strndup((const char *)r->spec->value.data, r->spec->value.len);
+	struct process *p = shim_add_exec(t, r->exec_id);
+	if (p == NULL || json == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	p->terminal = r->terminal;
+	struct create_options o = {.id = r->id,
+				   .exec_id = r->exec_id,
+				   .process_json = json,
+				   .stdio_paths = {r->stdin, r->stdout, r->stderr},
+				   .console_fd = -1};
+	struct error *err = NULL;
+	if (create_process(shim, p, &o, &err) < 0) {
+		shim_remove_process(shim, p);
+		shim_fail(call, err);
+		return;
+	}
+	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
+	ev.container_id = r->id;
+	ev.exec_id = r->exec_id;
+	events_publish(shim->events, "/tasks/exec-added", &ev.base);
+	reply_empty(call);
+}
+
+static void handle_pids(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__PidsRequest *r = (const void *)msg;
+	struct error *err = NULL;
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	if (lookup(shim, call, r->id, NULL) == NULL)
+		return;
+	if (container_pids(&shim->rt, r->id, NULL, &pids, &n, &err) < 0) {
+		shim_fail(call, err);
+		return;
+	}
+	cleanup_free Containerd__V1__Types__ProcessInfo *infos = calloc(n + 1, sizeof(*infos));
+	cleanup_free Containerd__V1__Types__ProcessInfo **ptrs = calloc(n + 1, sizeof(*ptrs));
+	if (infos == NULL || ptrs == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		containerd__v1__types__process_info__init(&infos[i]);
+		infos[i].pid = (uint32_t)pids[i];
+		ptrs[i] = &infos[i];
+	}
+	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
+	resp.n_processes = n;
+	resp.processes = ptrs;
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static void handle_close_io(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__CloseIORequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	if (r->stdin && p->io != NULL)
+		shim_io_close_stdin(p->io);
+	reply_empty(call);
+}
+
+static void handle_resize_pty(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__ResizePtyRequest *r = (const void *)msg;
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL)
+		return;
+	struct error *err = NULL;
+	if (p->io == NULL) {
+		ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "process has no terminal");
+		return;
+	}
+	if (shim_io_resize(p->io, r->width, r->height, &err) < 0) {
+		shim_fail(call, err);
+		return;
+	}
+	reply_empty(call);
+}
+
+static void handle_stats(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__StatsRequest *r = (const void *)msg;
+	if (lookup(shim, call, r->id, NULL) == NULL)
+		return;
+	struct error *err = NULL;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	if (stats_collect(&shim->rt, r->id, &any, &err) < 0) {
+		shim_fail(call, err);
+		return;
+	}
+	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
+	resp.stats = &any;
+	ttrpc_call_reply(call, &resp.base);
+	free(any.value.data);
+}
+
+static void handle_update(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__UpdateTaskRequest *r = (const void *)msg;
+	if (lookup(shim, call, r->id, NULL) == NULL)
+		return;
+	/* Accepted and logged: Reaper enforces no resource limits (no cgroups). */
+	log_info("update %s: resources accepted, not enforced", r->id);
+	reply_empty(call);
+}
+
+static void handle_connect(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__ConnectRequest *r = (const void *)msg;
+	struct task *t = shim_find_task(shim, r->id);
+	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
+	resp.shim_pid = (uint32_t)getpid();
+	resp.task_pid = t ? (uint32_t)t->init.pid : 0;
+	resp.version = REAPER_VERSION;
+	ttrpc_call_reply(call, &resp.base);
+}
+
+static void handle_shutdown(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	reply_empty(call);
+	if (shim->tasks == NULL)
+		shim->shutting_down = true; /* the loop exits once the reply and events are out */
+}
+
+static void handle_unimplemented(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "Reaper does not support %s", msg->descriptor->short_name);
+}
+
+#define METHOD(name, type, fn)                                                      \
+	{                                                                           \
+		TASK_SERVICE, name, &containerd__task__v2__##type##__descriptor, fn \
+	}
+
+const struct ttrpc_method shim_task_methods[] = {
+	METHOD("State", state_request, handle_state),
+	METHOD("Create", create_task_request, handle_create),
+	METHOD("Start", start_request, handle_start),
+	METHOD("Delete", delete_request, handle_delete),
+	METHOD("Pids", pids_request, handle_pids),
+	METHOD("Pause", pause_request, handle_unimplemented),
+	METHOD("Resume", resume_request, handle_unimplemented),
+	METHOD("Checkpoint", checkpoint_task_request, handle_unimplemented),
+	METHOD("Kill", kill_request, handle_kill),
+	METHOD("Exec", exec_process_request, handle_exec),
+	METHOD("ResizePty", resize_pty_request, handle_resize_pty),
+	METHOD("CloseIO", close_iorequest, handle_close_io),
+	METHOD("Update", update_task_request, handle_update),
+	METHOD("Wait", wait_request, handle_wait),
+	METHOD("Stats", stats_request, handle_stats),
+	METHOD("Connect", connect_request, handle_connect),
+	METHOD("Shutdown", shutdown_request, handle_shutdown),
+	{0},
+};

@@ -1,0 +1,312 @@
+#include "shim_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "console.h"
+#include "log.h"
+#include "stdio_target.h"
+
+#define RELAY_BUF               4096
+#define LOGGER_READY_TIMEOUT_MS 10000
+
+/* One direction of the terminal relay: src -> buf -> dst. */
+struct relay {
+	int src, dst;
+	char *buf;
+	size_t len, off;
+	bool eof;
+};
+
+struct shim_io {
+	struct loop *loop;
+	int workload[3];  /* handed to the monitor, closed once it has them */
+	int keepalive[3]; /* FIFO ends held for the process's life */
+	int console_sock; /* our end of the socketpair the monitor sends the master over */
+	int console_peer; /* the monitor's end */
+	int master;
+	struct relay in;  /* stdin FIFO -> master */
+	struct relay out; /* master -> stdout FIFO */
+	bool exited;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* containerd's binary logging protocol: the logger reads stdout on fd 3 and stderr on fd 4, and
+ * closes fd 5 once it is ready. */
+static int start_logger(struct shim_io *io, const struct stdio_target *t, const struct shim_io_spec *spec,
+			struct error **err)
+{
+	int out[2], errp[2], ready[2];
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		return err_sys(err, errno, "pipe for the logging binary");
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fds[3] = {fcntl(out[0], F_DUPFD, 10), fcntl(errp[0], F_DUPFD, 10),
+			      fcntl(ready[1], F_DUPFD, 10)};
+		for (int i = 0; i < 3; i++)
+			dup2(fds[i], 3 + i);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		setenv("CONTAINER_ID", spec->id, 1);
+		setenv("CONTAINER_NAMESPACE", spec->ns, 1);
+		size_t n = 0;
+		while (t->args[n])
+			n++;
+		char **argv = calloc(n + 2, sizeof(char *));
+		argv[0] = t->path;
+		memcpy(argv + 1, t->args, n * sizeof(char *));
+		execv(t->path, argv);
+		_exit(127);
+	}
+	close(out[0]), close(errp[0]), close(ready[1]);
+	if (pid < 0) {
+		close(out[1]), close(errp[1]), close(ready[0]);
+		return err_sys(err, errno, "fork the logging binary");
+	}
+	io->workload[1] = out[1];
+	io->workload[2] = errp[1];
+	struct pollfd p = {.fd = ready[0], .events = POLLIN};
+	int rc = poll(&p, 1, LOGGER_READY_TIMEOUT_MS);
+	close(ready[0]);
+	return rc > 0 ? 0 : err_new(err, ERR_SYSTEM, "logging binary %s did not get ready", t->path);
+}
+
+static int open_target(struct shim_io *io, int i, const struct shim_io_spec *spec, struct error **err)
+{
+	struct stdio_target t;
+	if (stdio_target_parse(spec->paths[i] ? spec->paths[i] : "", &t, err) < 0)
+		return -1;
+	int rc;
+	if (t.kind == STDIO_BINARY)
+		rc = i == 0                 ? err_new(err, ERR_INVALID, "stdin cannot be a logging binary")
+		     : io->workload[i] >= 0 ? 0
+					    : start_logger(io, &t, spec, err);
+	else if (i == 0)
+		rc = stdio_open_stdin(&t, &io->workload[0], &io->keepalive[0], err);
+	else
+		rc = stdio_open_writer(&t, &io->workload[i], &io->keepalive[i], err);
+	stdio_target_free(&t);
+	return rc;
+}
+
+int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_spec *spec, int stdio[3],
+		 int *console_fd, struct error **err)
+{
+	struct shim_io *io = calloc(1, sizeof(*io));
+	if (io == NULL)
+		return err_sys(err, ENOMEM, "stdio");
+	*io = (struct shim_io){.loop = loop,
+			       .workload = {-1, -1, -1},
+			       .keepalive = {-1, -1, -1},
+			       .console_sock = -1,
+			       .console_peer = -1,
+			       .master = -1,
+			       .in = {.src = -1, .dst = -1},
+			       .out = {.src = -1, .dst = -1}};
+	int rc = 0;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		if (spec->terminal && i == 2)
+			break; /* a terminal has one output stream */
+		rc = open_target(io, i, spec, err);
+	}
+	if (rc == 0 && spec->terminal) {
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			rc = err_sys(err, errno, "socketpair for the terminal");
+		else {
+			io->console_sock = pair[0];
+			io->console_peer = pair[1];
+		}
+	}
+	if (rc < 0) {
+		shim_io_free(io);
+		return err_wrap(err, "stdio");
+	}
+	/* With a terminal the workload's stdio is the pty: the FIFO ends stay ours, for the relay. */
+	for (int i = 0; i < 3; i++)
+		stdio[i] = spec->terminal ? -1 : io->workload[i];
+	*console_fd = io->console_peer;
+	*out = io;
+	return 0;
+}
+
+static uint32_t interest(const struct shim_io *io, int fd)
+{
+	uint32_t ev = 0;
+	if (fd == io->out.src && io->out.len == 0 && !io->out.eof)
+		ev |= EPOLLIN;
+	if (fd == io->in.src && io->in.len == 0 && !io->in.eof)
+		ev |= EPOLLIN;
+	if (fd == io->out.dst && io->out.len > 0)
+		ev |= EPOLLOUT;
+	if (fd == io->in.dst && io->in.len > 0)
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+static void on_relay_event(struct loop *loop, int fd, uint32_t events, void *data);
+
+static void watch(struct shim_io *io, int fd)
+{
+	if (fd < 0)
+		return;
+	uint32_t ev = interest(io, fd);
+	loop_remove(io->loop, fd);
+	if (ev != 0 && loop_add(io->loop, fd, ev, on_relay_event, io, NULL) < 0)
+		log_warn("terminal relay: cannot watch fd %d", fd);
+}
+
+static void rewatch(struct shim_io *io)
+{
+	watch(io, io->master);
+	watch(io, io->in.src);
+	watch(io, io->out.dst);
+}
+
+/* Move what is available through one relay; returns false once the relay is finished. */
+static void pump(struct relay *r)
+{
+	if (r->len == 0 && !r->eof && r->src >= 0) {
+		ssize_t n = read(r->src, r->buf, RELAY_BUF);
+		if (n > 0) {
+			r->len = (size_t)n;
+			r->off = 0;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			r->eof = true; /* EIO on the master: every slave end is closed */
+		}
+	}
+	while (r->len > 0 && r->dst >= 0) {
+		ssize_t n = write(r->dst, r->buf + r->off, r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			r->len = 0; /* the reader is gone for good: drop output */
+			return;
+		}
+		r->off += (size_t)n;
+		r->len -= (size_t)n;
+	}
+}
+
+static void finish_output(struct shim_io *io)
+{
+	loop_remove(io->loop, io->out.dst);
+	close_fd(&io->out.dst);
+	close_fd(&io->keepalive[1]);
+}
+
+static void on_relay_event(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct shim_io *io = data;
+	pump(&io->out);
+	pump(&io->in);
+	if (io->out.eof && io->out.len == 0 && io->out.dst >= 0)
+		finish_output(io);
+	rewatch(io);
+}
+
+static int start_relay(struct shim_io *io, struct error **err)
+{
+	if (console_receive(io->console_sock, &io->master, err) < 0)
+		return -1;
+	io->in.buf = malloc(RELAY_BUF);
+	io->out.buf = malloc(RELAY_BUF);
+	if (io->in.buf == NULL || io->out.buf == NULL)
+		return err_sys(err, ENOMEM, "terminal relay");
+	io->out.src = io->master;
+	io->out.dst = io->workload[1];
+	io->in.src = io->workload[0];
+	io->in.dst = io->master;
+	io->in.eof = io->in.src < 0;
+	io->workload[0] = io->workload[1] = -1;
+	if (set_nonblocking(io->master) < 0 || (io->out.dst >= 0 && set_nonblocking(io->out.dst) < 0) ||
+	    (io->in.src >= 0 && set_nonblocking(io->in.src) < 0))
+		return err_sys(err, errno, "terminal relay");
+	rewatch(io);
+	return 0;
+}
+
+int shim_io_created(struct shim_io *io, struct error **err)
+{
+	close_fd(&io->console_peer);
+	if (io->console_sock >= 0)
+		return start_relay(io, err);
+	for (int i = 0; i < 3; i++)
+		close_fd(&io->workload[i]);
+	return 0;
+}
+
+void shim_io_close_stdin(struct shim_io *io)
+{
+	close_fd(&io->keepalive[0]);
+	if (io->in.src >= 0) {
+		loop_remove(io->loop, io->in.src);
+		close_fd(&io->in.src);
+		io->in.eof = true;
+		rewatch(io);
+	}
+}
+
+int shim_io_resize(struct shim_io *io, unsigned width, unsigned height, struct error **err)
+{
+	if (io->master < 0)
+		return err_new(err, ERR_STATE, "the process has no terminal");
+	return console_resize(io->master, height, width, err);
+}
+
+void shim_io_exited(struct shim_io *io)
+{
+	io->exited = true;
+	shim_io_close_stdin(io);
+	for (int i = 1; i < 3; i++)
+		close_fd(&io->keepalive[i]);
+	if (io->master >= 0) {
+		/* What the workload wrote last is still in the pty: the relay drains it to EIO, then closes.
+		 */
+		on_relay_event(io->loop, io->master, EPOLLIN, io);
+	}
+}
+
+void shim_io_free(struct shim_io *io)
+{
+	if (io == NULL)
+		return;
+	int *fds[] = {&io->master, &io->in.src, &io->out.dst};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			loop_remove(io->loop, *fds[i]);
+		close_fd(fds[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		close_fd(&io->workload[i]);
+		close_fd(&io->keepalive[i]);
+	}
+	close_fd(&io->console_sock);
+	close_fd(&io->console_peer);
+	free(io->in.buf);
+	free(io->out.buf);
+	free(io);
+}

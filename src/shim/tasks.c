@@ -1,0 +1,232 @@
+/* The shim's table of tasks and processes, exits and the Wait calls parked on them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "containerd/events.pb-c.h"
+#include "containerd/shim.pb-c.h"
+#include "events.h"
+#include "log.h"
+#include "shim.h"
+#include "shim_io.h"
+
+struct waiter {
+	struct ttrpc_call *call;
+	struct process *process;
+	struct waiter *next;
+};
+
+struct task *shim_find_task(struct shim *shim, const char *id)
+{
+	for (struct task *t = shim->tasks; t != NULL; t = t->next) {
+		if (strcmp(t->id, id) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+struct process *shim_find_process(struct shim *shim, const char *id, const char *exec_id)
+{
+	struct task *t = shim_find_task(shim, id);
+	if (t == NULL)
+		return NULL;
+	if (exec_id == NULL || *exec_id == '\0')
+		return &t->init;
+	for (struct process *p = t->execs; p != NULL; p = p->next) {
+		if (strcmp(p->exec_id, exec_id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct task *shim_add_task(struct shim *shim, const char *id, const char *bundle)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	if (t == NULL || (t->id = strdup(id)) == NULL || (t->bundle = strdup(bundle)) == NULL) {
+		if (t)
+			free(t->id);
+		free(t);
+		return NULL;
+	}
+	t->init.task = t;
+	t->next = shim->tasks;
+	shim->tasks = t;
+	return t;
+}
+
+struct process *shim_add_exec(struct task *task, const char *exec_id)
+{
+	struct process *p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->exec_id = strdup(exec_id)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->task = task;
+	p->next = task->execs;
+	task->execs = p;
+	return p;
+}
+
+static void release_process(struct process *p)
+{
+	for (struct waiter *w = p->waiters; w != NULL;) {
+		struct waiter *next = w->next;
+		ttrpc_call_fail(w->call, TTRPC_NOT_FOUND, "process %s was deleted",
+				p->exec_id ? p->exec_id : p->task->id);
+		free(w);
+		w = next;
+	}
+	p->waiters = NULL;
+	shim_io_free(p->io);
+	p->io = NULL;
+	for (int i = 0; i < 3; i++)
+		free(p->stdio_paths[i]);
+	free(p->exec_id);
+}
+
+void shim_remove_process(struct shim *shim, struct process *p)
+{
+	struct task *t = p->task;
+	if (p->exec_id != NULL) {
+		for (struct process **pp = &t->execs; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		}
+		release_process(p);
+		free(p);
+		return;
+	}
+	while (t->execs != NULL)
+		shim_remove_process(shim, t->execs);
+	release_process(&t->init);
+	for (struct task **pp = &shim->tasks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	free(t->id);
+	free(t->bundle);
+	free(t);
+}
+
+static void fill_wait_response(const struct process *p, Containerd__Task__V2__WaitResponse *r,
+			       Google__Protobuf__Timestamp *ts)
+{
+	ts->seconds = p->exited_at_ns / 1000000000;
+	ts->nanos = (int32_t)(p->exited_at_ns % 1000000000);
+	r->exit_status = (uint32_t)p->exit_code;
+	r->exited_at = ts;
+}
+
+static void answer_waiters(struct process *p)
+{
+	Containerd__Task__V2__WaitResponse r = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	fill_wait_response(p, &r, &ts);
+	struct waiter *w = p->waiters;
+	p->waiters = NULL;
+	while (w != NULL) {
+		struct waiter *next = w->next;
+		ttrpc_call_reply(w->call, &r.base);
+		free(w);
+		w = next;
+	}
+}
+
+static void waiter_cancelled(struct ttrpc_call *call, enum ttrpc_code why, void *data)
+{
+	struct waiter *w = data;
+	for (struct waiter **pp = &w->process->waiters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	free(w);
+}
+
+void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
+{
+	if (p->status == PROC_STOPPED) {
+		Containerd__Task__V2__WaitResponse r = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
+		Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+		fill_wait_response(p, &r, &ts);
+		ttrpc_call_reply(call, &r.base);
+		return;
+	}
+	struct waiter *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	*w = (struct waiter){.call = call, .process = p, .next = p->waiters};
+	p->waiters = w;
+	ttrpc_call_on_cancel(call, waiter_cancelled, w);
+}
+
+static struct process *find_by_monitor(struct shim *shim, pid_t monitor_pid)
+{
+	for (struct task *t = shim->tasks; t != NULL; t = t->next) {
+		if (t->init.monitor_pid == monitor_pid && t->init.status != PROC_STOPPED)
+			return &t->init;
+		for (struct process *p = t->execs; p != NULL; p = p->next) {
+			if (p->monitor_pid == monitor_pid && p->status != PROC_STOPPED)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+/* The monitor wrote the exit before it exited; without a record (it was killed) the process was
+ * killed along with it as far as anyone can tell. */
+static void read_exit(struct shim *shim, struct process *p)
+{
+	struct proc_state st;
+	struct error *err = NULL;
+	if (container_read(&shim->rt, p->task->id, p->exec_id, &st, &err) == 0 && st.status == PROC_STOPPED) {
+		p->exit_code = st.exit_code;
+		p->exited_at_ns = st.exited_at_ns;
+	} else {
+		log_warn("%s: monitor %d exited without recording an exit: %s", p->task->id,
+			 (int)p->monitor_pid, err ? err_message(err) : "no record");
+		p->exit_code = 128 + 9;
+		p->exited_at_ns = state_now_ns();
+	}
+	if (err == NULL)
+		proc_state_free(&st);
+	err_free(&err);
+}
+
+static void publish_exit(struct shim *shim, const struct process *p)
+{
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	ts.seconds = p->exited_at_ns / 1000000000;
+	ts.nanos = (int32_t)(p->exited_at_ns % 1000000000);
+	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
+	ev.container_id = p->task->id;
+	ev.id = p->exec_id ? p->exec_id : p->task->id;
+	ev.pid = (uint32_t)p->pid;
+	ev.exit_status = (uint32_t)p->exit_code;
+	ev.exited_at = &ts;
+	events_publish(shim->events, "/tasks/exit", &ev.base);
+}
+
+void shim_monitor_exited(struct shim *shim, pid_t monitor_pid)
+{
+	struct process *p = find_by_monitor(shim, monitor_pid);
+	if (p == NULL)
+		return; /* a logger, a failed monitor, an orphan: nothing to report */
+	read_exit(shim, p);
+	p->status = PROC_STOPPED;
+	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
+		 p->exit_code);
+	if (p->io != NULL)
+		shim_io_exited(p->io);
+	/* Single-threaded: a started process had its TaskStart queued before this point. */
+	publish_exit(shim, p);
+	answer_waiters(p);
+}
