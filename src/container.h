@@ -58,6 +58,8 @@ int container_pids(const struct runtime *rt, const char *id, const char *exec_id
 /* Send sig to every process of the container (or exec), monitors excepted. */
 int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
 			  struct error **err);
+/* Whether any exec of the container still has a live monitor or process. */
+bool container_has_live_execs(const struct runtime *rt, const char *id);
 /* Ids of the containers in the namespace, or of the execs of a container. */
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err);
 

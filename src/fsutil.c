@@ -1,6 +1,7 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -79,7 +80,8 @@ static int fsync_parent(const char *path)
 	return fd < 0 ? -1 : fsync(fd);
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+			 struct error **err)
 {
 	cleanup_free char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
@@ -87,7 +89,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return err_sys(err, errno, "create %s", tmp);
-	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fs_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		int saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -99,9 +101,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		unlink(tmp);
 		return err_sys(err, saved, "rename %s to %s", tmp, path);
 	}
-	if (fsync_parent(path) < 0)
+	if (durable && fsync_parent(path) < 0)
 		return err_sys(err, errno, "fsync directory of %s", path);
 	return 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
+{
+	return write_replace(path, data, len, mode, false, err);
+}
+
+int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
+{
+	return write_replace(path, data, len, mode, true, err);
 }
 
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)

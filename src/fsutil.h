@@ -11,8 +11,11 @@
 int fs_mkdir_p(const char *path, mode_t mode, struct error **err);
 /* rm -rf without following symlinks or crossing into other mounts; missing is fine. */
 int fs_remove_tree(const char *path, struct error **err);
-/* Replace path atomically: write a temp file beside it, fsync, rename, fsync the directory. */
+/* Replace path atomically: write a temp file beside it and rename it over path. Readers see the
+ * old content or the new, never a mix. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
+/* The same, and durable: the file is fsync'ed before the rename and the directory after it. */
+int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
 /* Write all of buf to fd, retrying on EINTR and short writes. */

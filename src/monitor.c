@@ -240,19 +240,31 @@ static bool wait_for_child_signal(int sfd, int timeout_ms)
 	return true;
 }
 
+/* Reap every exited child; true while some child is still alive. */
+static bool reap_exited(void)
+{
+	pid_t r;
+	while ((r = waitpid(-1, NULL, WNOHANG)) > 0 || (r < 0 && errno == EINTR))
+		;
+	return r == 0;
+}
+
 /* Nothing of the container outlives its main process: there is no pid namespace to do it for us.
- * The tree is signalled again on every wake-up, so a process forked meanwhile goes too. */
+ * As subreaper the monitor has descendants exactly while it has children; an init monitor also
+ * takes the container's execs down. The tree is signalled again on every wake-up, so a process
+ * forked meanwhile goes too. */
 static void kill_remaining(const struct monitor_request *req, int sfd)
 {
 	struct runtime rt = {.root = req->root, .ns = req->ns};
 	uint64_t deadline = loop_now_ms() + REAP_GRACE_MS;
 	for (;;) {
+		bool children = reap_exited();
+		bool execs = req->exec_id == NULL && container_has_live_execs(&rt, req->id);
+		if (!children && !execs)
+			return;
 		container_signal_tree(&rt, req->id, req->exec_id, SIGKILL, NULL);
-		pid_t r;
-		while ((r = waitpid(-1, NULL, WNOHANG)) > 0 || (r < 0 && errno == EINTR))
-			;
-		if (r < 0)
-			return; /* no child left */
+		if (!children)
+			return; /* the execs' own monitors reap them */
 		int left = (int)(deadline - loop_now_ms());
 		if (left <= 0) {
 			log_warn("monitor %s: processes still exiting after %d ms", req->id, REAP_GRACE_MS);

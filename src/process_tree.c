@@ -75,6 +75,12 @@ static bool contains(const pid_t *set, size_t n, pid_t pid)
 
 static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct error **err)
 {
+	if (m->n_monitors + m->n_mains == 0) {
+		/* Nothing alive to descend from: no need to scan /proc. */
+		*pids = calloc(1, sizeof(pid_t));
+		*n = 0;
+		return *pids ? 0 : err_sys(err, ENOMEM, "process list");
+	}
 	pid_t *roots = malloc((m->n_monitors + m->n_mains + 1) * sizeof(pid_t));
 	if (roots == NULL)
 		return err_sys(err, ENOMEM, "process list");
@@ -122,6 +128,22 @@ int container_signal_tree(const struct runtime *rt, const char *id, const char *
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], sig);
 	return 0;
+}
+
+bool container_has_live_execs(const struct runtime *rt, const char *id)
+{
+	cleanup_strv char **execs = NULL;
+	if (container_list(rt, id, &execs, NULL) < 0)
+		return false;
+	bool live = false;
+	for (char **e = execs; *e != NULL && !live; e++) {
+		struct proc_state st;
+		if (container_read(rt, id, *e, &st, NULL) < 0)
+			continue;
+		live = procfs_alive(st.monitor_pid, st.monitor_start) || procfs_alive(st.pid, st.pid_start);
+		proc_state_free(&st);
+	}
+	return live;
 }
 
 int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,

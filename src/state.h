@@ -2,8 +2,9 @@
  * shared by the CLI, the shim and the monitor.
  *   <root>/<namespace>/<id>/             the container: its init process record
  *   <root>/<namespace>/<id>/exec/<eid>/  one exec process each
- * Records are replaced by atomic rename (temp, fsync, rename, fsync dir); read-modify-write holds an
- * exclusive flock on the process directory. Directories are 0700, files 0600. */
+ * Records are replaced by atomic rename; a record of an exit is made durable as well (fsync of the
+ * file before the rename and of the directory after). Read-modify-write holds an exclusive flock
+ * on the process directory. Directories are 0700, files 0600. */
 #ifndef REAPER_STATE_H
 #define REAPER_STATE_H
 

@@ -42,10 +42,15 @@ static void on_signal(struct loop *loop, int fd, uint32_t events, void *data)
 	struct signalfd_siginfo info;
 	bool child = false;
 	while (read(fd, &info, sizeof(info)) == sizeof(info)) {
-		if (info.ssi_signo == SIGCHLD)
+		if (info.ssi_signo == SIGCHLD) {
 			child = true;
-		else
-			log_info("shim: signal %u ignored", info.ssi_signo);
+		} else if (shim->tasks == NULL && info.ssi_signo != SIGHUP) {
+			log_info("shim: signal %u with no task left: exiting", info.ssi_signo);
+			shim->shutting_down = true;
+		} else {
+			/* Tasks outlive a stray signal: their monitors keep them and their exits. */
+			log_info("shim: signal %u ignored while tasks remain", info.ssi_signo);
+		}
 	}
 	if (child)
 		reap_children(shim);
@@ -75,6 +80,8 @@ static void open_log(bool debug)
 	if (getenv("REAPER_SHIM_LOG") != NULL) {
 		log_open_from_env("REAPER_SHIM_LOG", &err);
 		err_free(&err);
+		if (debug)
+			log_set_level(LOG_LEVEL_DEBUG);
 		return;
 	}
 	int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);

@@ -17,6 +17,12 @@
 #include "stats.h"
 #include "version.h"
 
+/* musl defines stdin, stdout and stderr as macros; the protobuf fields bear the same names, and
+ * nothing here uses the C streams. */
+#undef stdin
+#undef stdout
+#undef stderr
+
 #define TASK_SERVICE "containerd.task.v2.Task"
 
 static struct shim *the_shim(void *data)
@@ -108,6 +114,7 @@ static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__CreateTaskRequest *r = (const void *)msg;
+	log_debug("create %s", r->id);
 	struct error *err = NULL;
 	if (shim_find_task(shim, r->id) != NULL) {
 		ttrpc_call_fail(call, TTRPC_ALREADY_EXISTS, "task %s already exists", r->id);
@@ -154,6 +161,7 @@ static void handle_start(struct ttrpc_call *call, const ProtobufCMessage *msg, v
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__StartRequest *r = (const void *)msg;
+	log_debug("start %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -190,6 +198,7 @@ static void handle_state(struct ttrpc_call *call, const ProtobufCMessage *msg, v
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__StateRequest *r = (const void *)msg;
+	log_debug("state %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -213,6 +222,7 @@ static void handle_wait(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__WaitRequest *r = (const void *)msg;
+	log_debug("wait %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p != NULL)
 		shim_wait(shim, p, call);
@@ -222,6 +232,7 @@ static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__KillRequest *r = (const void *)msg;
+	log_debug("kill %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -256,6 +267,7 @@ static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__DeleteRequest *r = (const void *)msg;
+	log_debug("delete %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -284,6 +296,7 @@ static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__ExecProcessRequest *r = (const void *)msg;
+	log_debug("exec %s", r->id);
 	struct task *t = shim_find_task(shim, r->id);
 	if (t == NULL) {
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "task %s not found", r->id);
@@ -326,6 +339,7 @@ static void handle_pids(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__PidsRequest *r = (const void *)msg;
+	log_debug("pids %s", r->id);
 	struct error *err = NULL;
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
@@ -356,6 +370,7 @@ static void handle_close_io(struct ttrpc_call *call, const ProtobufCMessage *msg
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__CloseIORequest *r = (const void *)msg;
+	log_debug("close io %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -368,6 +383,7 @@ static void handle_resize_pty(struct ttrpc_call *call, const ProtobufCMessage *m
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__ResizePtyRequest *r = (const void *)msg;
+	log_debug("resize pty %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
@@ -387,6 +403,7 @@ static void handle_stats(struct ttrpc_call *call, const ProtobufCMessage *msg, v
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__StatsRequest *r = (const void *)msg;
+	log_debug("stats %s", r->id);
 	if (lookup(shim, call, r->id, NULL) == NULL)
 		return;
 	struct error *err = NULL;
@@ -405,6 +422,7 @@ static void handle_update(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__UpdateTaskRequest *r = (const void *)msg;
+	log_debug("update %s", r->id);
 	if (lookup(shim, call, r->id, NULL) == NULL)
 		return;
 	/* Accepted and logged: Reaper enforces no resource limits (no cgroups). */
@@ -416,6 +434,7 @@ static void handle_connect(struct ttrpc_call *call, const ProtobufCMessage *msg,
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__ConnectRequest *r = (const void *)msg;
+	log_debug("connect %s", r->id);
 	struct task *t = shim_find_task(shim, r->id);
 	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
 	resp.shim_pid = (uint32_t)getpid();
@@ -427,6 +446,7 @@ static void handle_connect(struct ttrpc_call *call, const ProtobufCMessage *msg,
 static void handle_shutdown(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
 {
 	struct shim *shim = the_shim(data);
+	log_debug("shutdown (%s)", shim->tasks ? "tasks remain" : "exiting");
 	reply_empty(call);
 	if (shim->tasks == NULL)
 		shim->shutting_down = true; /* the loop exits once the reply and events are out */

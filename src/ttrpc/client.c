@@ -466,7 +466,7 @@ static int client_alloc(struct ttrpc_client **out, struct loop *loop, struct err
 
 int ttrpc_client_new(struct ttrpc_client **out, struct loop *loop, const char *address, struct error **err)
 {
-	struct ttrpc_client *c;
+	struct ttrpc_client *c = NULL;
 	if (client_alloc(&c, loop, err) < 0)
 		return -1;
 	c->address = strdup(address);
@@ -480,7 +480,7 @@ int ttrpc_client_new(struct ttrpc_client **out, struct loop *loop, const char *a
 
 int ttrpc_client_new_fd(struct ttrpc_client **out, struct loop *loop, int fd, struct error **err)
 {
-	struct ttrpc_client *c;
+	struct ttrpc_client *c = NULL;
 	uid_t uid;
 	if (sock_prepare_fd(fd, err) < 0 || client_alloc(&c, loop, err) < 0) {
 		close(fd);
