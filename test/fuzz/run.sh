@@ -11,7 +11,7 @@ out=${FUZZ_OUT:-$build/findings}
 CC=clang cmake -S "$src" -B "$build" -DREAPER_FUZZ=ON -DREAPER_STATIC=OFF -DREAPER_TESTS=ON \
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	>/dev/null
-cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client >/dev/null
+cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client fuzz_spec >/dev/null
 
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
@@ -19,21 +19,31 @@ trap 'rm -rf "$corpus"' EXIT
 # id, a Data frame, and an OK response to stream 1 carrying KeyValue{k, v}.
 echo_req='\x0a\x03f.S\x12\x04Echo\x1a\x06\x0a\x01k\x12\x01v'
 later_req='\x0a\x03f.S\x12\x05Later\x1a\x00\x20\xc0\x84\x3d'
-mkdir -p "$corpus"/{frame,server,client} "$out"
-printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/server/echo"
-printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req\x00\x00\x00\x12\x00\x00\x00\x03\x01\x00$later_req" >"$corpus/server/later"
-printf "\x00\x00\x00\x13\x00\x00\x00\x02\x01\x00$echo_req" >"$corpus/server/even"
-printf "\x00\x00\x00\x01\x00\x00\x00\x01\x03\x00x" >"$corpus/server/data"
-printf "\x00\x00\x00\x08\x00\x00\x00\x01\x02\x00\x12\x06\x0a\x01k\x12\x01v" >"$corpus/client/ok"
-printf "\x07\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/frame/echo"
+mkdir -p "$corpus"/{ttrpc_frame,ttrpc_server,ttrpc_client,spec} "$out"
+printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/ttrpc_server/echo"
+printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req\x00\x00\x00\x12\x00\x00\x00\x03\x01\x00$later_req" >"$corpus/ttrpc_server/later"
+printf "\x00\x00\x00\x13\x00\x00\x00\x02\x01\x00$echo_req" >"$corpus/ttrpc_server/even"
+printf "\x00\x00\x00\x01\x00\x00\x00\x01\x03\x00x" >"$corpus/ttrpc_server/data"
+printf "\x00\x00\x00\x08\x00\x00\x00\x01\x02\x00\x12\x06\x0a\x01k\x12\x01v" >"$corpus/ttrpc_client/ok"
+printf "\x07\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/ttrpc_frame/echo"
+
+# A small but complete config.json for the spec parser.
+cat >"$corpus/spec/config.json" <<'JSON'
+{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":1,"gid":2,"umask":18,"additionalGids":[3]},
+"args":["sh","-c","true"],"env":["PATH=/bin"],"cwd":"/","capabilities":{"bounding":["CAP_KILL"]},
+"rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}],"noNewPrivileges":true,"oomScoreAdj":5},
+"root":{"path":"rootfs"},"hostname":"h","mounts":[{"destination":"/data","type":"bind","source":"/tmp",
+"options":["rbind","ro","nosuid"]},{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["size=1m"]}],
+"annotations":{"io.kubernetes.cri.container-type":"sandbox"}}
+JSON
 
 status=0
-for target in frame server client; do
-	echo "fuzz_ttrpc_$target: ${secs}s"
-	(cd "$out" && "$build/test/fuzz_ttrpc_$target" -max_total_time="$secs" -max_len=65536 \
+for target in ttrpc_frame ttrpc_server ttrpc_client spec; do
+	echo "fuzz_$target: ${secs}s"
+	(cd "$out" && "$build/test/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
 		-print_final_stats=1 "$corpus/$target" 2>"$out/$target.log") || {
 		status=1
-		echo "fuzz_ttrpc_$target FAILED; see $out/$target.log" >&2
+		echo "fuzz_$target FAILED; see $out/$target.log" >&2
 		tail -40 "$out/$target.log" >&2
 	}
 	grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$out/$target.log" || true
