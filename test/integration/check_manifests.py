@@ -65,6 +65,8 @@ KINDS = {
     ("node.k8s.io/v1", "RuntimeClass"): False,
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): False,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): False,
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): False,
 }  # value: namespaced
 TOP_KEYS = {
     "Namespace": {"spec"}, "ServiceAccount": {"automountServiceAccountToken", "imagePullSecrets",
@@ -72,6 +74,7 @@ TOP_KEYS = {
     "ConfigMap": {"data", "binaryData", "immutable"}, "Pod": {"spec"}, "DaemonSet": {"spec"},
     "Job": {"spec"}, "RuntimeClass": {"handler", "overhead", "scheduling"},
     "ClusterRole": {"rules", "aggregationRule"}, "ClusterRoleBinding": {"roleRef", "subjects"},
+    "ValidatingAdmissionPolicy": {"spec"}, "ValidatingAdmissionPolicyBinding": {"spec"},
 }
 METADATA_KEYS = {"name", "namespace", "labels", "annotations"}
 DAEMONSET_SPEC_KEYS = {"selector", "template", "updateStrategy", "minReadySeconds",
@@ -695,12 +698,27 @@ def check_examples(root, r, docs):
             continue
         cms = {o["metadata"]["name"] for o in objs if isinstance(o, dict)
                and o.get("kind") == "ConfigMap" and isinstance(o.get("metadata"), dict)}
+        policies = {o["metadata"]["name"]: o for o in objs if isinstance(o, dict)
+                    and o.get("kind") == "ValidatingAdmissionPolicy"}
         for o in objs:
-            if not check_object(o, rel, r) or o["kind"] not in ("Pod", "Job"):
+            if not check_object(o, rel, r):
+                continue
+            w = f"{rel}: {obj_name(o)}"
+            if o["kind"] == "ValidatingAdmissionPolicy":
+                exprs = [v.get("expression", "") for v in (o.get("spec") or {}).get("validations") or []]
+                r.expect(exprs and any(f"'{rc}'" in e for e in exprs for rc in rcs), w,
+                         f"no validation expression names the RuntimeClass ({sorted(rcs)})")
+            if o["kind"] == "ValidatingAdmissionPolicyBinding":
+                spec = o.get("spec") or {}
+                r.expect(spec.get("policyName") in policies, w,
+                         f"policyName {spec.get('policyName')!r} is not a policy of the same file")
+                acts = spec.get("validationActions") or []
+                r.expect(acts and set(acts) <= {"Deny", "Warn", "Audit"}, w,
+                         f"validationActions {acts!r}")
+            if o["kind"] not in ("Pod", "Job"):
                 continue
             n += 1
             spec = pod_spec_of(o)
-            w = f"{rel}: {obj_name(o)}"
             r.expect(spec.get("runtimeClassName") in rcs, w,
                      f"runtimeClassName {spec.get('runtimeClassName')!r} is not a RuntimeClass "
                      f"of deploy/manifests/reaper.yaml ({sorted(rcs)})")

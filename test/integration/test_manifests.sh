@@ -90,6 +90,8 @@ broken "duplicate key" deploy/examples/volumes.yaml 's/^  restartPolicy: Never/&
 	"duplicate key 'restartPolicy'"
 broken "example on an unknown RuntimeClass" deploy/examples/job.yaml 's/runtimeClassName: reaper-v2/runtimeClassName: reaper/' \
 	"is not a RuntimeClass of deploy/manifests/reaper.yaml"
+broken "admission policy names another RuntimeClass" deploy/examples/restrict-runtimeclass.yaml \
+	"s/!= 'reaper-v2'/!= 'reaper'/" "no validation expression names the RuntimeClass"
 broken "Containerfile copies another build" deploy/Containerfile 's|^COPY build-musl/reaper|COPY build/reaper|' \
 	"must COPY build-musl/reaper /reaper"
 broken "Containerfile entrypoint in shell form" deploy/Containerfile 's|^ENTRYPOINT .*|ENTRYPOINT /reaper|' \
