@@ -516,7 +516,7 @@ def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namesp
     for b in by_kind.get("ClusterRoleBinding", []):
         bw = f"{where}: {obj_name(b)}"
         role = roles.get((b.get("roleRef") or {}).get("name"))
-        r.expect(role is not None, bw, f"roleRef names no ClusterRole of the set")
+        r.expect(role is not None, bw, "roleRef names no ClusterRole of the set")
         for s in b.get("subjects") or []:
             if (s.get("kind"), s.get("name"), s.get("namespace")) == (
                     "ServiceAccount", sa_name, ds["metadata"].get("namespace")) and role:
@@ -571,6 +571,45 @@ def plain_text(texts, sets):
     if extra:
         raise helm_lite.RenderError(f"templates {extra} are not in TEMPLATE_ORDER")
     return "".join(out)
+
+
+# helm_lite against what Helm (Go's text/template plus Sprig) gives for the same text.
+HELM_LITE_CASES = [
+    ('a  {{- " b" }}', {}, "a b"),
+    ("{{ .x -}}  \n  y", {"x": 1}, "1y"),
+    ("{{/* note */}}z", {}, "z"),
+    ("{{ .s | quote }}", {"s": 'say "hi"'}, '"say \\"hi\\""'),
+    ('{{ .e | default "d" }}/{{ .f | default "d" }}', {"e": "", "f": "v"}, "d/v"),
+    ("{{ if .b }}y{{ else }}n{{ end }}", {"b": False}, "n"),
+    ('{{ if eq .s "x" "y" }}in{{ end }}', {"s": "y"}, "in"),
+    ("{{ if and .a (not .b) }}ok{{ end }}", {"a": 1, "b": []}, "ok"),
+    ("{{ with .m }}{{ .k }}{{ else }}none{{ end }}", {"m": {"k": "v"}}, "v"),
+    ("{{ with .m }}{{ .k }}{{ else }}none{{ end }}", {"m": {}}, "none"),
+    ("l:{{ toYaml .l | nindent 2 }}", {"l": [{"b": 1, "a": "x"}]}, "l:\n  - a: x\n    b: 1"),
+    ("{{ toYaml .m | indent 2 }}", {"m": {"k": "10%"}}, "  k: 10%"),
+    ('{{ define "t" }}[{{ .k }}]{{ end }}{{ include "t" .m }}', {"m": {"k": 3}}, "[3]"),
+    ("{{ $.k }}{{ .b }}", {"k": "r", "b": True}, "rtrue"),
+]
+
+
+def check_helm_lite(r):
+    for text, values, want in HELM_LITE_CASES:
+        try:
+            got = helm_lite.render_text(text, values)
+        except helm_lite.RenderError as e:
+            got = f"error: {e}"
+        r.expect(got == want, "helm_lite", f"{text!r} with {values}: {got!r}, expected {want!r}")
+    for text, values, needle in [("{{ .nope }}", {}, ".nope: no such value"),
+                                 ("{{ if .a }}x", {"a": 1}, "missing {{ end }}"),
+                                 ("{{ range .l }}{{ end }}", {"l": []}, "not supported"),
+                                 ("{{ .m }}", {"m": {"a": 1}}, "cannot print"),
+                                 ('{{ fail "stop" }}', {}, "fail: stop")]:
+        try:
+            helm_lite.render_text(text, values)
+            r.fail("helm_lite", f"{text!r} rendered; expected an error saying {needle!r}")
+        except helm_lite.RenderError as e:
+            r.expect(needle in str(e), "helm_lite", f"{text!r}: error {e}, expected {needle!r}")
+    r.ok(f"helm_lite renders {len(HELM_LITE_CASES)} cases as Helm does and refuses 5 bad ones")
 
 
 def check_yaml_files(root, r):
@@ -743,6 +782,9 @@ def check_containerfile(root, r, applets):
     binary = f"{build_dir}/reaper"
     r.expect(binary == "build-musl/reaper", "CMakePresets.json",
              f"the musl preset builds {binary}; docs and deploy/ say build-musl/reaper")
+    with open(os.path.join(root, "third_party/build-musl.sh")) as f:
+        r.expect(f'/{binary}"' in f.read(), "third_party/build-musl.sh",
+                 f"does not print {binary} as its result")
     r.expect(instr[:1] == [("FROM", "scratch")], rel, "must start FROM scratch (the static binary alone)")
     copies = [a for i, a in instr if i == "COPY"]
     r.expect(copies == [f"{binary} /reaper"], rel,
@@ -799,6 +841,7 @@ def check_helm(root, r):
 def cmd_check(root):
     r = Report()
     applets = reaper_applets(root)
+    check_helm_lite(r)
     docs = check_yaml_files(root, r)
     check_chart(root, r, applets)
     check_plain(root, r, applets, docs)

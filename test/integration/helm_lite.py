@@ -19,13 +19,6 @@ class RenderError(Exception):
     pass
 
 
-class _Missing:
-    def __repr__(self):
-        return "<missing>"
-
-
-MISSING = _Missing()
-
 # ---- lexing ------------------------------------------------------------------------------
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
@@ -165,7 +158,7 @@ def _parse(items):
                 if how != "end":
                     raise RenderError(f"{where}: define without end")
                 defines[name] = inner
-            elif word in ("range", "template", "block") or word.startswith("$"):
+            elif word in ("range", "template", "block") or re.match(r"\$[A-Za-z_]", word):
                 raise RenderError(f"{where}: '{word}' is not supported by this renderer")
             else:
                 nodes.append(("out", _parse_pipeline(_tokens(body, where), where), where))
@@ -180,8 +173,11 @@ def _parse(items):
 # ---- evaluation --------------------------------------------------------------------------
 
 def _empty(v):
-    return v is None or v is MISSING or v is False or v == 0 and not isinstance(v, bool) \
-        or (isinstance(v, (str, list, dict)) and len(v) == 0)
+    if v is None or v is False:
+        return True
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v == 0
+    return isinstance(v, (str, list, dict)) and len(v) == 0
 
 
 def _truth(v):
@@ -247,7 +243,7 @@ FUNCS = {
 
 
 def _printable(v, where):
-    if v is MISSING or v is None:
+    if v is None:
         raise RenderError(f"{where}: no value")
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -357,6 +353,12 @@ def parse_set(assignments):
             node = node.setdefault(p, {})
         node[parts[-1]] = yaml.safe_load(raw) if raw != "" else ""
     return over
+
+
+def render_text(text, values, name="inline"):
+    """One template with . = values (for tests of the renderer itself)."""
+    nodes, defines = _parse(_lex(text, name))
+    return _Renderer(defines, values).nodes(nodes, values)
 
 
 def render_chart(chart_dir, release="reaper", namespace="reaper-system", overrides=None):

@@ -24,9 +24,10 @@ echo "== the tree as it is"
 # A copy of what the checker reads, to break.
 fresh_copy() {
 	rm -rf "$tmp/t"
-	mkdir -p "$tmp/t/src" "$tmp/t/test"
+	mkdir -p "$tmp/t/src" "$tmp/t/third_party"
 	cp -r "$top/deploy" "$top/CMakeLists.txt" "$top/CMakePresets.json" "$tmp/t/"
 	cp -r "$top/src/applets" "$tmp/t/src/"
+	cp "$top/third_party/build-musl.sh" "$tmp/t/third_party/"
 }
 
 echo "== an unbroken copy passes (so the failures below come from the breakage)"
