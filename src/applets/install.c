@@ -808,9 +808,14 @@ static const char install_usage[] =
 	"(the config restored byte for byte). A second install changes nothing.\n"
 	"\n"
 	"  --host-root DIR  the node's root filesystem (a DaemonSet mounts it, e.g. /host); default /\n"
+	"  --prefix DIR     where under the host root to install (default /usr/local)\n"
+	"  --config FILE    containerd's root config (default /etc/containerd/config.toml)\n"
+	"  --handler NAME   the CRI runtime handler to declare (default reaper-v2)\n"
 	"  --restart MODE   systemd: when the config changed, run `systemctl restart containerd` in\n"
-	"                   pid 1's mount namespace (a pod needs hostPID); none (default): do not\n"
-	"  --dry-run        print what would change, change nothing\n";
+	"                   pid 1's mount namespace (a pod needs hostPID); none (default): leave\n"
+	"                   containerd running, restart it yourself\n"
+	"  --dry-run        print what would change, change nothing\n"
+	"  --uninstall      undo what the recorded install did\n";
 
 REAPER_APPLET(install, "install", install_main, "put reaper on a node and declare its containerd handler",
 	      install_usage);
