@@ -11,6 +11,7 @@ shim_setup
 EVENTS="$E2E_DIR/events"
 ctrd events >"$EVENTS" 2>&1 &
 e2e_track_pid $!
+disown
 probe=$(e2e_id probe)
 events_ready() {
 	ctrd namespaces label "$SHIM_NS" "e2e-probe=$probe" >/dev/null 2>&1
@@ -156,6 +157,21 @@ wait_status "$a" STOPPED
 [[ ! -d /proc/$achild || "$(state_of "$achild")" == Z ]] || e2e_fail "child $achild survived kill --all"
 ctrd tasks rm "$a" >/dev/null 2>&1
 ctrd containers rm "$a"
+
+e2e_log "orphans of the workload are adopted and reaped by the monitor (no zombie)"
+o=$(tid orphans)
+rrun -d "$E2E_IMAGE" "$o" /bin/sh -c '(sleep 0.3 &); (sleep 0.4 &); exec sleep 1000'
+wait_status "$o" RUNNING
+omon=$(ppid_of "$(task_pid "$o")")
+adopted() { [[ "$(pgrep -P "$omon" -x sleep | wc -l)" == 3 ]]; }
+e2e_wait_until 5 adopted || e2e_fail "the monitor did not adopt the orphans: $(ps -o pid,ppid,stat,args --ppid "$omon")"
+reaped() { [[ "$(pgrep -P "$omon" | wc -l)" == 1 ]]; }
+e2e_wait_until 5 reaped || e2e_fail "orphans not reaped by the monitor: $(ps -o pid,ppid,stat,args --ppid "$omon")"
+no_zombies || e2e_fail "zombies: $(shim_zombies)"
+ctrd tasks kill -s SIGKILL "$o"
+wait_status "$o" STOPPED
+ctrd tasks rm "$o" >/dev/null 2>&1
+ctrd containers rm "$o"
 
 shim_assert_clean
 shim_pass
