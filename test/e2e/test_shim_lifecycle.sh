@@ -102,6 +102,7 @@ e2e_log "exec: a missing program fails clearly, the task keeps running"
 err=$(ctrd tasks exec --exec-id e3 "$d" /no/such/exec-program 2>&1) && e2e_fail "exec of a missing program succeeded"
 e2e_assert_contains "$err" "/no/such/exec-program" "error of a failed exec"
 e2e_assert_eq RUNNING "$(task_status "$d")" "task status after a failed exec"
+[[ ! -e "$REAPER_ROOT/$SHIM_NS/$d/exec/e3" ]] || e2e_fail "state of the failed exec e3 left"
 
 e2e_log "exec: kill --exec-id ends the exec (137), the task keeps running"
 ctrd tasks exec --exec-id e4 "$d" /bin/sleep 300 </dev/null >/dev/null 2>&1 &
@@ -125,6 +126,9 @@ rc=$?
 set -e
 e2e_assert_eq 137 "$rc" "ctr task exec after kill --exec-id -s SIGKILL"
 e2e_assert_eq RUNNING "$(task_status "$d")" "task status after its exec was killed"
+# ctr deletes each exec once it has its exit: no exec state stays behind.
+no_exec_state() { [[ -z "$(ls -A "$REAPER_ROOT/$SHIM_NS/$d/exec" 2>/dev/null)" ]]; }
+e2e_wait_until 5 no_exec_state || e2e_fail "exec state left: $(ls -A "$REAPER_ROOT/$SHIM_NS/$d/exec")"
 
 e2e_log "ctr task kill (SIGTERM): STOPPED, the whole tree gone; ctr task rm reports 143"
 ctrd tasks kill "$d"

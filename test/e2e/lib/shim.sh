@@ -136,17 +136,13 @@ shim_of_task() {
 # that exited shows as a zombie under pid 1, which does not reap orphans on these machines: that
 # is an artifact of the machine, not a leak, and not reported here.
 shim_zombies() {
-	local stat pid ppid
-	for stat in /proc/[0-9]*/stat; do
-		pid=${stat#/proc/}
-		pid=${pid%/stat}
-		[[ "$(state_of "$pid")" == Z ]] || continue
-		ppid=$(ppid_of "$pid")
-		[[ -n "$ppid" && "$ppid" != 1 ]] || continue
+	local pid ppid stat comm
+	while read -r pid ppid stat comm; do
+		[[ "$stat" == Z* && "$ppid" != 1 ]] || continue
 		if [[ "$(cmdline_of "$ppid")" == *"$E2E_DIR"* ]]; then
-			echo "$pid($(comm_of "$pid")) parent $ppid($(comm_of "$ppid"))"
+			echo "$pid($comm) parent $ppid($(comm_of "$ppid"))"
 		fi
-	done
+	done < <(ps -eo pid=,ppid=,stat=,comm=)
 	return 0
 }
 
