@@ -55,11 +55,13 @@ x=$(tid downexit)
 rrun -d "$E2E_IMAGE" "$x" /bin/sleep 1000
 wait_status "$x" RUNNING
 xpid=$(task_pid "$x")
+xmon=$(monitor_of_task "$x")
+[[ -n "$xmon" ]] || e2e_fail "no monitor for $x"
 containerd_stop
 kill -TERM "$xpid"
-xmon=$(monitor_of_task "$x")
 # The monitor records the exit and leaves; the shim has it, containerd does not know yet.
-e2e_wait_until 10 no_monitors || e2e_fail "the monitor of $x did not finish: $xmon"
+monitor_gone() { [[ ! -d /proc/$xmon || "$(state_of "$xmon")" == Z ]]; }
+e2e_wait_until 10 monitor_gone || e2e_fail "the monitor $xmon of $x did not finish"
 containerd_restart
 start_events
 wait_status "$x" STOPPED
