@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -79,6 +80,11 @@ static _Noreturn void exec_daemon(const struct shim_args *a, int listen_fd)
 	dup2(null, 0), dup2(null, 1), dup2(null, 2);
 	int fd = fcntl(listen_fd, F_DUPFD, 10);
 	dup2(fd, SHIM_LISTEN_FD);
+	/* Nothing else goes on: the daemon's stray fds would reach every monitor and workload. */
+	if (syscall(SYS_close_range, SHIM_LISTEN_FD + 1, ~0U, 0) < 0) {
+		for (int i = SHIM_LISTEN_FD + 1; i < 1024; i++)
+			close(i);
+	}
 	setsid();
 	const char *argv[14];
 	int n = 0;
