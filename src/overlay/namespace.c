@@ -62,8 +62,10 @@ static int prepare_base(const char *base, struct error **err)
 	if (st_base.st_dev == st_parent.st_dev &&
 	    mount("reaper-overlay", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
 		return err_sys(err, errno, "mount tmpfs on %s", base);
-	if (mount(NULL, base, NULL, MS_PRIVATE, NULL) < 0)
-		return err_sys(err, errno, "make %s private", base);
+	/* Unbindable (hence private): a recursive bind of a tree above the base (a hostPath of / or
+	 * /run) leaves it out, so it never carries the namespace's own pin into the namespace. */
+	if (mount(NULL, base, NULL, MS_UNBINDABLE, NULL) < 0)
+		return err_sys(err, errno, "make %s unbindable", base);
 	const char *dirs[] = {"upper", "work", "merged", "layers"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		cleanup_free char *dir = base_path(base, dirs[i]);

@@ -90,6 +90,17 @@ static int bind_readonly(const char *source, const char *target, struct error **
 /* A host submount: pseudo filesystems and what lies under /dev (pts, shm, mqueue: shared with the
  * host on purpose) are bound; real filesystems get an overlay of their own, or, where overlayfs
  * refuses them (a file, an odd filesystem), a read-only bind: the host stays untouched. */
+static int show_submount(const char *base, int n, const struct mount_entry *m, const char *target,
+			 const struct stat *st, struct error **err)
+{
+	if (is_pseudo(m->fstype) || (is_under(m->mount_point, "/dev") && strcmp(m->mount_point, "/dev") != 0))
+		return bind(m->mount_point, target, 0, err);
+	if (S_ISDIR(st->st_mode) && overlay_submount(base, n, m->mount_point, target, NULL) == 0)
+		return 0;
+	log_warn("overlay: %s (%s) cannot be overlaid, showing it read-only", m->mount_point, m->fstype);
+	return bind_readonly(m->mount_point, target, err);
+}
+
 static int add_submount(const char *base, const char *merged, int n, const struct mount_entry *m,
 			struct error **err)
 {
@@ -97,12 +108,16 @@ static int add_submount(const char *base, const char *merged, int n, const struc
 	struct stat st;
 	if (target == NULL || stat(m->mount_point, &st) < 0 || stat(target, &st) < 0)
 		return 0; /* hidden under another mount or gone: nothing to show */
-	if (is_pseudo(m->fstype) || (is_under(m->mount_point, "/dev") && strcmp(m->mount_point, "/dev") != 0))
-		return bind(m->mount_point, target, 0, err);
-	if (S_ISDIR(st.st_mode) && overlay_submount(base, n, m->mount_point, target, NULL) == 0)
+	if (show_submount(base, n, m, target, &st, err) == 0)
 		return 0;
-	log_warn("overlay: %s (%s) cannot be overlaid, showing it read-only", m->mount_point, m->fstype);
-	return bind_readonly(m->mount_point, target, err);
+	/* The host unmounted it after we read the table (containerd's short-lived image mounts do
+	 * that): there is nothing left to show. */
+	if ((*err)->errnum == ENOENT && stat(m->mount_point, &st) < 0) {
+		log_info("overlay: %s went away while the namespace was built", m->mount_point);
+		err_free(err);
+		return 0;
+	}
+	return -1;
 }
 
 static bool handled_by_host_trees(const char *path, const char *base)
@@ -131,7 +146,7 @@ static int add_submounts(const char *base, const char *merged, struct error **er
 	return rc;
 }
 
-static int bind_host_trees(const char *base, const char *merged, struct error **err)
+static int bind_host_trees(const char *merged, struct error **err)
 {
 	for (size_t i = 0; i < sizeof(host_trees) / sizeof(host_trees[0]); i++) {
 		cleanup_free char *target = in_merged(merged, host_trees[i]);
@@ -140,10 +155,6 @@ static int bind_host_trees(const char *base, const char *merged, struct error **
 		if (fs_mkdir_p(target, 0755, err) < 0 || bind(host_trees[i], target, MS_REC, err) < 0)
 			return -1;
 	}
-	/* The recursive bind of /run brought our own base along: workloads must not see the layers. */
-	cleanup_free char *inner_base = in_merged(merged, base);
-	if (inner_base != NULL && umount2(inner_base, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		return err_sys(err, errno, "hide %s", inner_base);
 	return 0;
 }
 
@@ -172,7 +183,7 @@ int rootfs_build(const char *base, struct error **err)
 		return err_sys(err, errno, "make / a slave mount");
 	if (mount_overlay("/", upper, work, merged, err) < 0)
 		return -1;
-	if (add_submounts(base, merged, err) < 0 || bind_host_trees(base, merged, err) < 0)
+	if (add_submounts(base, merged, err) < 0 || bind_host_trees(merged, err) < 0)
 		return -1;
 	return pivot_into(merged, err);
 }
