@@ -9,7 +9,8 @@
 #                                  prints its id
 #   reaper_cri_exited C            wait (30 s) until container C has exited; fail otherwise
 #   reaper_cri_log C               the CRI log file of container C
-#   reaper_cri_log_has C LINE      wait (10 s) until C's log holds LINE (e.g. "stdout F hi")
+#   reaper_cri_log_has C LINE      wait (10 s) until C's log holds LINE (e.g. " stdout F hi");
+#                                  C may be the log file's path (saves a CRI call)
 #   reaper_cri_pid ID              the pid containerd reports for a container or pod
 #   reaper_cri_owned_pids          live processes of this run except containerd itself
 #   reaper_cri_assert_no_process [REGEX]  no live process of this run but containerd (or none whose
@@ -75,8 +76,8 @@ reaper_cri_log() {
 }
 
 reaper_cri_log_has() {
-	local log
-	log=$(reaper_cri_log "$1")
+	local log=$1
+	[[ $log == /* ]] || log=$(reaper_cri_log "$1")
 	e2e_wait_until 10 grep -qF -- "$2" "$log" 2>/dev/null ||
 		e2e_fail "log of container $1 lacks '$2': $(cat "$log" 2>/dev/null)"
 }
