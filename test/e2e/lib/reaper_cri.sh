@@ -5,6 +5,8 @@
 #                       reaper farm on its PATH; Reaper's state in $REAPER_ROOT, its overlay under
 #                       $REAPER_OVERLAY_BASE, the shim's log in $REAPER_SHIM_LOG (all under
 #                       $E2E_DIR); imports the image and checks the CRI client
+#   reaper_cri_env      set those three variables and REAPER_CRI_ENV (containerd_start --env ...)
+#   reaper_cri_ready    after a containerd_start of your own: image, CRI client, diagnostics
 #   reaper_cri_pod NAME            run a pod with handler reaper-v2, logs in $E2E_DIR/logs/NAME;
 #                                  prints its id
 #   reaper_cri_exited C            wait (30 s) until container C has exited; fail otherwise
@@ -21,25 +23,33 @@ source "$(dirname "${BASH_SOURCE[0]}")/containerd.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/image.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/cri.sh"
 
-reaper_cri_start() {
-	e2e_require_root
-	e2e_require_cmd containerd ctr
-	e2e_init
+# Reaper's own paths for this run, and the containerd_start options that pass them on.
+reaper_cri_env() {
 	REAPER_ROOT="$E2E_DIR/reaper"
 	REAPER_OVERLAY_BASE="$E2E_DIR/ovl"
 	REAPER_SHIM_LOG="$E2E_DIR/shim.log"
 	export REAPER_ROOT REAPER_OVERLAY_BASE REAPER_SHIM_LOG
-	local config=0 a
-	for a in "$@"; do
-		[[ $a == --config ]] && config=1
-	done
-	local cri=(--cri)
-	((config)) && cri=()
-	containerd_start "${cri[@]}" --path "$(e2e_reaper_farm)" --env "REAPER_ROOT=$REAPER_ROOT" \
-		--env "REAPER_OVERLAY_BASE=$REAPER_OVERLAY_BASE" --env "REAPER_SHIM_LOG=$REAPER_SHIM_LOG" "$@"
+	REAPER_CRI_ENV=(--env "REAPER_ROOT=$REAPER_ROOT" --env "REAPER_OVERLAY_BASE=$REAPER_OVERLAY_BASE"
+		--env "REAPER_SHIM_LOG=$REAPER_SHIM_LOG")
+}
+
+reaper_cri_start() {
+	e2e_require_root
+	e2e_require_cmd containerd ctr
+	e2e_init
+	reaper_cri_env
+	containerd_start --cri --path "$(e2e_reaper_farm)" "${REAPER_CRI_ENV[@]}" "$@"
+	reaper_cri_ready
+}
+
+# After containerd_start: the image in CRI's namespace, the client, diagnostics on failure.
+reaper_cri_ready() {
 	image_import k8s.io
 	cri_init
-	e2e_on_cleanup reaper_cri_diagnose_on_failure
+	if [[ -z "${REAPER_CRI_DIAGNOSE_REGISTERED:-}" ]]; then
+		REAPER_CRI_DIAGNOSE_REGISTERED=1
+		e2e_on_cleanup reaper_cri_diagnose_on_failure
+	fi
 }
 
 # Run at exit, before the pods are removed: the logs of a failed run are the first thing to read.
