@@ -62,7 +62,7 @@ exec_sync "$c" -- /bin/echo still-alive
 e2e_assert_eq "0 still-alive" "$CODE $OUT" "exec after a timeout"
 
 e2e_log "exec in a container that has exited is refused"
-done_c=$(cri run "$pod" --name done -- /bin/true)
+done_c=$(cri run "$pod" --name "done" -- /bin/true)
 reaper_cri_exited "$done_c"
 exec_sync "$done_c" -- /bin/echo nope
 ((CODE != 0)) || e2e_fail "ExecSync in an exited container succeeded"
