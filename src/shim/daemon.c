@@ -115,6 +115,9 @@ int shim_serve(struct shim *shim, int listen_fd)
 {
 	struct error *err = NULL;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* Exec'd through /proc/self/exe, the daemon's comm would be "exe": name it as containerd's own
+	 * shims are named (15 bytes at most), so ps, pgrep containerd-shim and tooling find it. */
+	prctl(PR_SET_NAME, "containerd-shim", 0, 0, 0);
 	int rc = loop_new(&shim->loop, &err);
 	if (rc == 0)
 		rc = ttrpc_server_new(&shim->server, shim->loop, listen_fd, &err);
