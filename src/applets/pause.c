@@ -2,11 +2,14 @@
  * SIGINT or SIGTERM, and dies like any process on SIGKILL. It never runs the image's /pause. */
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "applet.h"
 
 static int pause_main(int argc, char **argv)
 {
+	/* Started through an fd of the reaper binary: name it for ps and pgrep. */
+	prctl(PR_SET_NAME, "reaper-pause", 0, 0, 0);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

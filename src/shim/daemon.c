@@ -151,8 +151,6 @@ static char *listening_path(int fd)
 
 int shim_command_serve(const struct shim_args *a)
 {
-	/* Exec'd as /proc/self/exe: without this, ps and containerd's tooling see "exe". */
-	prctl(PR_SET_NAME, "containerd-shim-reaper-v2", 0, 0, 0);
 	open_log(a->debug);
 	struct shim shim = {.rt = {.root = shim_state_root(), .ns = a->ns}, .signal_fd = -1};
 	shim.socket_path = listening_path(SHIM_LISTEN_FD);
