@@ -45,9 +45,10 @@ static int parse_line(const char *line, struct mount_entry *e)
 	    sscanf(fields[1], "%d", &e->parent_id) != 1)
 		return -1;
 	const char *fstype = dash + 3;
+	e->root = unescape(fields[3], lens[3]);
 	e->mount_point = unescape(fields[4], lens[4]);
 	e->fstype = strndup(fstype, strcspn(fstype, " "));
-	return e->mount_point && e->fstype ? 0 : -1;
+	return e->root && e->mount_point && e->fstype ? 0 : -1;
 }
 
 int mountinfo_parse(const char *text, struct mount_table *out, struct error **err)
@@ -58,6 +59,7 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 		cleanup_free char *copy = strndup(line, len);
 		struct mount_entry e = {0};
 		if (copy == NULL || parse_line(copy, &e) < 0) {
+			free(e.root);
 			free(e.mount_point);
 			free(e.fstype);
 			mountinfo_free(out);
@@ -66,6 +68,7 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 		}
 		struct mount_entry *grown = realloc(out->entries, (out->n + 1) * sizeof(*grown));
 		if (grown == NULL) {
+			free(e.root);
 			free(e.mount_point);
 			free(e.fstype);
 			mountinfo_free(out);
@@ -114,6 +117,7 @@ void mountinfo_sort_by_depth(struct mount_table *table)
 void mountinfo_free(struct mount_table *table)
 {
 	for (size_t i = 0; i < table->n; i++) {
+		free(table->entries[i].root);
 		free(table->entries[i].mount_point);
 		free(table->entries[i].fstype);
 	}

@@ -9,6 +9,7 @@
 struct mount_entry {
 	int id;
 	int parent_id;
+	char *root;        /* the path inside its filesystem that is mounted: "/" unless a bind */
 	char *mount_point; /* unescaped */
 	char *fstype;
 };

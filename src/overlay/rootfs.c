@@ -27,6 +27,26 @@ static const char *const pseudo_types[] = {"proc",    "sysfs",      "devpts",   
 					   "bpf",     "configfs",   "fusectl",  "binfmt_misc", "autofs",
 					   "nsfs",    "rpc_pipefs", "efivarfs", "hugetlbfs"};
 
+/* Filesystems that hold data of their own and outlive pods: they get an overlay each. */
+static const char *const persistent_types[] = {"ext2",     "ext3", "ext4",  "xfs",    "btrfs",
+					       "zfs",      "f2fs", "vfat",  "exfat",  "jfs",
+					       "reiserfs", "ntfs", "ntfs3", "nilfs2", "bcachefs"};
+
+/* Mounts here come and go with pods (volumes, rootfs, image mounts): never pinned by the namespace. */
+static const char *const volatile_trees[] = {"/var/lib/kubelet", "/var/lib/containerd", "/var/lib/docker",
+					     "/var/lib/containers"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool is_one_of(const char *s, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, set[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool is_under(const char *path, const char *tree)
 {
 	size_t n = strlen(tree);
@@ -35,11 +55,7 @@ static bool is_under(const char *path, const char *tree)
 
 static bool is_pseudo(const char *fstype)
 {
-	for (size_t i = 0; i < sizeof(pseudo_types) / sizeof(pseudo_types[0]); i++) {
-		if (strcmp(fstype, pseudo_types[i]) == 0)
-			return true;
-	}
-	return false;
+	return is_one_of(fstype, pseudo_types, COUNT(pseudo_types));
 }
 
 static char *in_merged(const char *merged, const char *path)
@@ -88,8 +104,8 @@ static int bind_readonly(const char *source, const char *target, struct error **
 }
 
 /* A host submount: pseudo filesystems and what lies under /dev (pts, shm, mqueue: shared with the
- * host on purpose) are bound; real filesystems get an overlay of their own, or, where overlayfs
- * refuses them (a file, an odd filesystem), a read-only bind: the host stays untouched. */
+ * host on purpose) are bound; /dev and whole persistent filesystems get an overlay of their own, or,
+ * where overlayfs refuses them, a read-only bind: the host stays untouched. */
 static int show_submount(const char *base, int n, const struct mount_entry *m, const char *target,
 			 const struct stat *st, struct error **err)
 {
@@ -99,6 +115,27 @@ static int show_submount(const char *base, int n, const struct mount_entry *m, c
 		return 0;
 	log_warn("overlay: %s (%s) cannot be overlaid, showing it read-only", m->mount_point, m->fstype);
 	return bind_readonly(m->mount_point, target, err);
+}
+
+/* What the namespace takes from the host's mounts. Copies and overlays are not undone when the
+ * host unmounts, so nothing that comes and goes may be taken: not tmpfs, not binds of directories,
+ * not what lives in kubelet's and container runtimes' trees. There the root overlay shows the
+ * directory beneath, as the root filesystem has it. */
+static bool wanted(const struct mount_entry *m, const char *base)
+{
+	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base))
+		return false;
+	for (size_t i = 0; i < COUNT(host_trees); i++) {
+		if (is_under(m->mount_point, host_trees[i]))
+			return false; /* bound with the whole tree */
+	}
+	for (size_t i = 0; i < COUNT(volatile_trees); i++) {
+		if (is_under(m->mount_point, volatile_trees[i]))
+			return false;
+	}
+	if (is_under(m->mount_point, "/dev"))
+		return true;
+	return strcmp(m->root, "/") == 0 && is_one_of(m->fstype, persistent_types, COUNT(persistent_types));
 }
 
 static int add_submount(const char *base, const char *merged, int n, const struct mount_entry *m,
@@ -120,15 +157,6 @@ static int add_submount(const char *base, const char *merged, int n, const struc
 	return -1;
 }
 
-static bool handled_by_host_trees(const char *path, const char *base)
-{
-	for (size_t i = 0; i < sizeof(host_trees) / sizeof(host_trees[0]); i++) {
-		if (is_under(path, host_trees[i]))
-			return true;
-	}
-	return is_under(path, base);
-}
-
 static int add_submounts(const char *base, const char *merged, struct error **err)
 {
 	struct mount_table table;
@@ -138,7 +166,7 @@ static int add_submounts(const char *base, const char *merged, struct error **er
 	int rc = 0;
 	for (size_t i = 0; i < table.n && rc == 0; i++) {
 		const struct mount_entry *m = &table.entries[i];
-		if (strcmp(m->mount_point, "/") == 0 || handled_by_host_trees(m->mount_point, base))
+		if (!wanted(m, base))
 			continue;
 		rc = add_submount(base, merged, (int)i, m, err);
 	}
@@ -148,7 +176,7 @@ static int add_submounts(const char *base, const char *merged, struct error **er
 
 static int bind_host_trees(const char *merged, struct error **err)
 {
-	for (size_t i = 0; i < sizeof(host_trees) / sizeof(host_trees[0]); i++) {
+	for (size_t i = 0; i < COUNT(host_trees); i++) {
 		cleanup_free char *target = in_merged(merged, host_trees[i]);
 		if (access(host_trees[i], F_OK) < 0)
 			continue;
