@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -281,13 +282,31 @@ void shim_io_exited(struct shim_io *io)
 {
 	io->exited = true;
 	shim_io_close_stdin(io);
-	for (int i = 1; i < 3; i++)
-		close_fd(&io->keepalive[i]);
 	if (io->master >= 0) {
 		/* What the workload wrote last is still in the pty: the relay drains it to EIO, then closes.
 		 */
 		on_relay_event(io->loop, io->master, EPOLLIN, io);
 	}
+}
+
+bool shim_io_output_pending(struct shim_io *io)
+{
+	if (io->out.dst >= 0 && (io->out.len > 0 || !io->out.eof))
+		return true;
+	for (int i = 1; i < 3; i++) {
+		int unread = 0;
+		if (io->keepalive[i] >= 0 && ioctl(io->keepalive[i], FIONREAD, &unread) == 0 && unread > 0)
+			return true;
+	}
+	return false;
+}
+
+void shim_io_close_output(struct shim_io *io)
+{
+	for (int i = 1; i < 3; i++)
+		close_fd(&io->keepalive[i]);
+	if (io->out.dst >= 0)
+		finish_output(io);
 }
 
 void shim_io_free(struct shim_io *io)

@@ -28,8 +28,14 @@ int shim_io_created(struct shim_io *io, struct error **err);
 /* CloseIO: the workload reads EOF on stdin once containerd's writer is gone too. */
 void shim_io_close_stdin(struct shim_io *io);
 int shim_io_resize(struct shim_io *io, unsigned width, unsigned height, struct error **err);
-/* The process exited: flush the terminal and close every end so containerd reads EOF. */
+/* The process exited: stop feeding stdin, let the terminal relay drain. */
 void shim_io_exited(struct shim_io *io);
+/* Output containerd has not read yet: bytes in the stdout/stderr FIFOs, or a terminal relay that
+ * has not finished. containerd 1.6 closes its FIFO readers when it handles the exit, so the exit
+ * is held back (briefly) while this is true. */
+bool shim_io_output_pending(struct shim_io *io);
+/* Close every end so containerd reads EOF. */
+void shim_io_close_output(struct shim_io *io);
 void shim_io_free(struct shim_io *io);
 
 #endif

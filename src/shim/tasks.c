@@ -11,6 +11,10 @@
 #include "shim.h"
 #include "shim_io.h"
 
+/* How long an exit may wait for containerd to read the output still in the FIFOs. */
+#define DRAIN_LIMIT_MS 1000
+#define DRAIN_CHECK_MS 5
+
 struct waiter {
 	struct ttrpc_call *call;
 	struct process *process;
@@ -49,6 +53,7 @@ struct task *shim_add_task(struct shim *shim, const char *id, const char *bundle
 		free(t);
 		return NULL;
 	}
+	t->shim = shim;
 	t->init.task = t;
 	t->next = shim->tasks;
 	shim->tasks = t;
@@ -68,8 +73,10 @@ struct process *shim_add_exec(struct task *task, const char *exec_id)
 	return p;
 }
 
-static void release_process(struct process *p)
+static void release_process(struct shim *shim, struct process *p)
 {
+	if (p->drain_timer > 0)
+		loop_timer_cancel(shim->loop, p->drain_timer);
 	for (struct waiter *w = p->waiters; w != NULL;) {
 		struct waiter *next = w->next;
 		ttrpc_call_fail(w->call, TTRPC_NOT_FOUND, "process %s was deleted",
@@ -95,13 +102,13 @@ void shim_remove_process(struct shim *shim, struct process *p)
 				break;
 			}
 		}
-		release_process(p);
+		release_process(shim, p);
 		free(p);
 		return;
 	}
 	while (t->execs != NULL)
 		shim_remove_process(shim, t->execs);
-	release_process(&t->init);
+	release_process(shim, &t->init);
 	for (struct task **pp = &shim->tasks; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -171,10 +178,11 @@ void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
 static struct process *find_by_monitor(struct shim *shim, pid_t monitor_pid)
 {
 	for (struct task *t = shim->tasks; t != NULL; t = t->next) {
-		if (t->init.monitor_pid == monitor_pid && t->init.status != PROC_STOPPED)
+		if (t->init.monitor_pid == monitor_pid && t->init.status != PROC_STOPPED &&
+		    t->init.drain_timer == 0)
 			return &t->init;
 		for (struct process *p = t->execs; p != NULL; p = p->next) {
-			if (p->monitor_pid == monitor_pid && p->status != PROC_STOPPED)
+			if (p->monitor_pid == monitor_pid && p->status != PROC_STOPPED && p->drain_timer == 0)
 				return p;
 		}
 	}
@@ -215,18 +223,45 @@ static void publish_exit(struct shim *shim, const struct process *p)
 	events_publish(shim->events, "/tasks/exit", &ev.base);
 }
 
+static void finish_exit(struct shim *shim, struct process *p)
+{
+	p->drain_timer = 0;
+	p->status = PROC_STOPPED;
+	if (p->io != NULL)
+		shim_io_close_output(p->io);
+	/* Single-threaded: a started process had its TaskStart queued before this point. */
+	publish_exit(shim, p);
+	answer_waiters(p);
+}
+
+static void check_drained(struct loop *loop, void *data)
+{
+	struct process *p = data;
+	struct shim *shim = p->task->shim;
+	if (shim_io_output_pending(p->io) && loop_now_ms() < p->drain_deadline_ms) {
+		p->drain_timer = loop_timer_add(loop, DRAIN_CHECK_MS, check_drained, p);
+		if (p->drain_timer > 0)
+			return;
+	}
+	finish_exit(shim, p);
+}
+
 void shim_monitor_exited(struct shim *shim, pid_t monitor_pid)
 {
 	struct process *p = find_by_monitor(shim, monitor_pid);
 	if (p == NULL)
 		return; /* a logger, a failed monitor, an orphan: nothing to report */
 	read_exit(shim, p);
-	p->status = PROC_STOPPED;
 	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
 		 p->exit_code);
 	if (p->io != NULL)
 		shim_io_exited(p->io);
-	/* Single-threaded: a started process had its TaskStart queued before this point. */
-	publish_exit(shim, p);
-	answer_waiters(p);
+	if (p->io == NULL || !shim_io_output_pending(p->io)) {
+		finish_exit(shim, p);
+		return;
+	}
+	p->drain_deadline_ms = loop_now_ms() + DRAIN_LIMIT_MS;
+	p->drain_timer = loop_timer_add(shim->loop, DRAIN_CHECK_MS, check_drained, p);
+	if (p->drain_timer <= 0)
+		finish_exit(shim, p);
 }
