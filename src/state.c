@@ -25,6 +25,12 @@ const char *proc_status_name(enum proc_status status)
 	return (unsigned)status < 4 ? status_names[status] : "unknown";
 }
 
+const char *state_root(void)
+{
+	const char *root = getenv("REAPER_ROOT");
+	return root && *root ? root : STATE_DEFAULT_ROOT;
+}
+
 int64_t state_now_ns(void)
 {
 	struct timespec ts;

@@ -38,6 +38,9 @@ struct proc_state {
 	json_t *annotations; /* object, owned; NULL means none */
 };
 
+/* $REAPER_ROOT, or STATE_DEFAULT_ROOT: where the shim, the CLI and `reaper doctor` keep state. */
+const char *state_root(void);
+
 /* Ids and exec ids: 1..256 bytes of [A-Za-z0-9_+.-], not "." or "..". what names it in errors. */
 int state_validate_id(const char *what, const char *id, struct error **err);
 

@@ -20,11 +20,11 @@
 #include "applet.h"
 #include "cleanup.h"
 #include "containerd_config.h"
+#include "overlay/overlay.h"
+#include "state.h"
 
-#define SHIM_NAME            "containerd-shim-reaper-v2"
-#define DEFAULT_STATE_DIR    "/run/reaper"
-#define DEFAULT_OVERLAY_BASE "/run/reaper/overlay"
-#define OVERLAYFS_MAGIC      0x794c7630
+#define SHIM_NAME       "containerd-shim-reaper-v2"
+#define OVERLAYFS_MAGIC 0x794c7630
 
 enum verdict { OK, WARN, FAIL };
 
@@ -268,11 +268,10 @@ static void check_shim(struct doctor *d)
 
 static int doctor_main(int argc, char **argv)
 {
-	const char *base = getenv("REAPER_OVERLAY_BASE");
 	struct doctor d = {.config = "/etc/containerd/config.toml",
 			   .host_root = "/",
-			   .state_dir = DEFAULT_STATE_DIR,
-			   .overlay_base = base && *base ? base : DEFAULT_OVERLAY_BASE};
+			   .state_dir = state_root(),
+			   .overlay_base = overlay_base()};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"handler", required_argument, NULL, 'H'},

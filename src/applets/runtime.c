@@ -444,7 +444,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 
 static int runtime_main(int argc, char **argv)
 {
-	struct cli cli = {.rt = {.root = STATE_DEFAULT_ROOT, .ns = "default"}, .prog = "reaper-runtime"};
+	struct cli cli = {.rt = {.root = state_root(), .ns = "default"}, .prog = "reaper-runtime"};
 	const char *ns = getenv("REAPER_NAMESPACE");
 	if (ns && *ns)
 		cli.rt.ns = ns;

@@ -37,7 +37,7 @@ static void remove_dead_socket(const char *bundle)
 
 int shim_command_delete(const struct shim_args *a)
 {
-	struct runtime rt = {.root = shim_state_root(), .ns = a->ns};
+	struct runtime rt = {.root = state_root(), .ns = a->ns};
 	struct proc_state final = {0};
 	struct error *err = NULL;
 	int64_t exited_at = state_now_ns();

@@ -23,7 +23,4 @@ int shim_command_delete(const struct shim_args *args);
 /* The daemon itself, listening on SHIM_LISTEN_FD. */
 int shim_command_serve(const struct shim_args *args);
 
-/* $REAPER_ROOT or the default state root. */
-const char *shim_state_root(void);
-
 #endif

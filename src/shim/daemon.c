@@ -21,12 +21,6 @@
 /* After Shutdown, events still queued get this long to reach containerd. */
 #define DRAIN_MS 2000
 
-const char *shim_state_root(void)
-{
-	const char *root = getenv("REAPER_ROOT");
-	return root && *root ? root : STATE_DEFAULT_ROOT;
-}
-
 static void reap_children(struct shim *shim)
 {
 	pid_t pid;
@@ -152,7 +146,7 @@ static char *listening_path(int fd)
 int shim_command_serve(const struct shim_args *a)
 {
 	open_log(a->debug);
-	struct shim shim = {.rt = {.root = shim_state_root(), .ns = a->ns}, .signal_fd = -1};
+	struct shim shim = {.rt = {.root = state_root(), .ns = a->ns}, .signal_fd = -1};
 	shim.socket_path = listening_path(SHIM_LISTEN_FD);
 	if (shim.socket_path == NULL) {
 		log_error("shim: fd %d is not a listening unix socket", SHIM_LISTEN_FD);
