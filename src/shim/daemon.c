@@ -66,21 +66,24 @@ static int watch_signals(struct shim *shim, struct error **err)
 	return loop_add(shim->loop, shim->signal_fd, EPOLLIN, on_signal, shim, err);
 }
 
-/* The bundle's log FIFO (containerd copies it into its own log), or $REAPER_SHIM_LOG. */
+/* The bundle's log FIFO (containerd copies it into its own log), or $REAPER_SHIM_LOG. The level is
+ * debug when containerd runs with -debug or REAPER_LOG_LEVEL says so. */
 static void open_log(bool debug)
 {
 	enum log_level level = debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
+	const char *wanted = getenv("REAPER_LOG_LEVEL");
+	if (wanted != NULL)
+		log_parse_level(wanted, &level);
 	struct error *err = NULL;
 	if (getenv("REAPER_SHIM_LOG") != NULL) {
 		log_open_from_env("REAPER_SHIM_LOG", &err);
 		err_free(&err);
-		if (debug)
-			log_set_level(LOG_LEVEL_DEBUG);
-		return;
+	} else {
+		int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			log_use_fd(fd, LOG_FORMAT_TEXT, level);
 	}
-	int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		log_use_fd(fd, LOG_FORMAT_TEXT, level);
+	log_set_level(level);
 }
 
 static void drain_timeout(struct loop *loop, void *data)

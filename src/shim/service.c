@@ -23,8 +23,6 @@
 #undef stdout
 #undef stderr
 
-#define TASK_SERVICE "containerd.task.v2.Task"
-
 static struct shim *the_shim(void *data)
 {
 	return data;
@@ -457,28 +455,33 @@ static void handle_unimplemented(struct ttrpc_call *call, const ProtobufCMessage
 	ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "Reaper does not support %s", msg->descriptor->short_name);
 }
 
-#define METHOD(name, type, fn)                                                      \
-	{                                                                           \
-		TASK_SERVICE, name, &containerd__task__v2__##type##__descriptor, fn \
+/* containerd 2.x may speak containerd.task.v3.Task: the same messages under another service name. */
+#define TASK_METHODS(service)                                                                               \
+	{service, "State", &containerd__task__v2__state_request__descriptor, handle_state},                 \
+		{service, "Create", &containerd__task__v2__create_task_request__descriptor, handle_create}, \
+		{service, "Start", &containerd__task__v2__start_request__descriptor, handle_start},         \
+		{service, "Delete", &containerd__task__v2__delete_request__descriptor, handle_delete},      \
+		{service, "Pids", &containerd__task__v2__pids_request__descriptor, handle_pids},            \
+		{service, "Pause", &containerd__task__v2__pause_request__descriptor, handle_unimplemented}, \
+		{service, "Resume", &containerd__task__v2__resume_request__descriptor,                      \
+		 handle_unimplemented},                                                                     \
+		{service, "Checkpoint", &containerd__task__v2__checkpoint_task_request__descriptor,         \
+		 handle_unimplemented},                                                                     \
+		{service, "Kill", &containerd__task__v2__kill_request__descriptor, handle_kill},            \
+		{service, "Exec", &containerd__task__v2__exec_process_request__descriptor, handle_exec},    \
+		{service, "ResizePty", &containerd__task__v2__resize_pty_request__descriptor,               \
+		 handle_resize_pty},                                                                        \
+		{service, "CloseIO", &containerd__task__v2__close_iorequest__descriptor, handle_close_io},  \
+		{service, "Update", &containerd__task__v2__update_task_request__descriptor, handle_update}, \
+		{service, "Wait", &containerd__task__v2__wait_request__descriptor, handle_wait},            \
+		{service, "Stats", &containerd__task__v2__stats_request__descriptor, handle_stats},         \
+		{service, "Connect", &containerd__task__v2__connect_request__descriptor, handle_connect},   \
+	{                                                                                                   \
+		service, "Shutdown", &containerd__task__v2__shutdown_request__descriptor, handle_shutdown   \
 	}
 
 const struct ttrpc_method shim_task_methods[] = {
-	METHOD("State", state_request, handle_state),
-	METHOD("Create", create_task_request, handle_create),
-	METHOD("Start", start_request, handle_start),
-	METHOD("Delete", delete_request, handle_delete),
-	METHOD("Pids", pids_request, handle_pids),
-	METHOD("Pause", pause_request, handle_unimplemented),
-	METHOD("Resume", resume_request, handle_unimplemented),
-	METHOD("Checkpoint", checkpoint_task_request, handle_unimplemented),
-	METHOD("Kill", kill_request, handle_kill),
-	METHOD("Exec", exec_process_request, handle_exec),
-	METHOD("ResizePty", resize_pty_request, handle_resize_pty),
-	METHOD("CloseIO", close_iorequest, handle_close_io),
-	METHOD("Update", update_task_request, handle_update),
-	METHOD("Wait", wait_request, handle_wait),
-	METHOD("Stats", stats_request, handle_stats),
-	METHOD("Connect", connect_request, handle_connect),
-	METHOD("Shutdown", shutdown_request, handle_shutdown),
+	TASK_METHODS("containerd.task.v2.Task"),
+	TASK_METHODS("containerd.task.v3.Task"),
 	{0},
 };
