@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "strv.h"
 
 static inline void cleanup_freep(void *p)
 {
@@ -36,11 +37,7 @@ static inline void cleanup_errorp(struct error **e)
 
 static inline void cleanup_strvp(char ***v)
 {
-	if (*v == NULL)
-		return;
-	for (char **s = *v; *s != NULL; s++)
-		free(*s);
-	free(*v);
+	strv_free(*v);
 }
 
 #define cleanup_free   __attribute__((cleanup(cleanup_freep)))

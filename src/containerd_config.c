@@ -11,38 +11,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-
-/* ---- string vectors ------------------------------------------------------------------------ */
-
-static size_t strv_len(char **v)
-{
-	size_t n = 0;
-	while (v != NULL && v[n] != NULL)
-		n++;
-	return n;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Append S (owned) to *V; on failure S is freed. */
-static int strv_push(char ***v, char *s)
-{
-	size_t n = strv_len(*v);
-	char **grown = realloc(*v, (n + 2) * sizeof(char *));
-	if (grown == NULL) {
-		free(s);
-		return -1;
-	}
-	grown[n] = s;
-	grown[n + 1] = NULL;
-	*v = grown;
-	return 0;
-}
+#include "fsutil.h"
+#include "strv.h"
 
 static char **strv_new(void)
 {
@@ -637,118 +607,17 @@ int ctrd_read_file(const char *path, char **out, size_t *len, bool *exists, stru
 	*out = NULL;
 	*len = 0;
 	*exists = false;
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
+	struct error *e = NULL;
+	if (fs_read_file(path, 16 << 20, out, len, &e) < 0) {
+		if (e->errnum == ENOENT) {
+			err_free(&e);
 			return 0;
-		return err_sys(err, errno, "open %s", path);
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return err_sys(err, errno, "stat %s", path);
-	if (!S_ISREG(st.st_mode))
-		return err_new(err, ERR_INVALID, "%s is not a regular file", path);
-	if (st.st_size > (16 << 20))
-		return err_new(err, ERR_INVALID, "%s is larger than 16 MiB: not a containerd config", path);
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	cleanup_free char *buf = malloc(cap);
-	if (buf == NULL)
-		return err_sys(err, ENOMEM, "read %s", path);
-	for (;;) {
-		if (n + 1 >= cap) {
-			char *grown = realloc(buf, cap * 2);
-			if (grown == NULL)
-				return err_sys(err, ENOMEM, "read %s", path);
-			buf = grown;
-			cap *= 2;
 		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return err_sys(err, errno, "read %s", path);
-		if (r == 0)
-			break;
-		n += (size_t)r;
+		*err = e;
+		return -1;
 	}
-	buf[n] = '\0';
-	*out = steal_pointer(&buf);
-	*len = n;
 	*exists = true;
 	return 0;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-static int fsync_dir(const char *dir, struct error **err)
-{
-	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		return err_sys(err, errno, "sync directory %s", dir);
-	return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int ctrd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, struct error **err)
-{
-	cleanup_free char *dir = dir_of(path);
-	cleanup_free char *tmp = NULL;
-	if (dir == NULL || asprintf(&tmp, "%s.reaper-tmp-XXXXXX", path) < 0)
-		return err_sys(err, ENOMEM, "write %s", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, errno, "create a temporary file beside %s", path);
-	int saved = 0;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
-		saved = errno;
-	if (close(fd) < 0 && saved == 0)
-		saved = errno;
-	if (saved == 0 && rename(tmp, path) < 0)
-		saved = errno;
-	if (saved != 0) {
-		unlink(tmp);
-		return err_sys(err, saved, "write %s", path);
-	}
-	return fsync_dir(dir, err);
-}
-
-int ctrd_mkdir_p(const char *path, struct error **err)
-{
-	cleanup_free char *copy = strdup(path);
-	if (copy == NULL)
-		return err_sys(err, ENOMEM, "mkdir %s", path);
-	for (char *p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			return err_sys(err, errno, "mkdir %s", copy);
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
 }
 
 char *ctrd_host_path(const char *host_root, const char *path)
@@ -845,7 +714,7 @@ static char *dropin_dir_of(const char *host_pattern)
 static int load_imports(struct config_set *set, const char *host_root, const char *handler,
 			struct error **err)
 {
-	cleanup_free char *root_dir = dir_of(set->root.path);
+	cleanup_free char *root_dir = fs_dirname(set->root.path);
 	if (root_dir == NULL)
 		return err_sys(err, ENOMEM, "imports");
 	for (char **entry = set->root.cfg.imports; *entry != NULL; entry++) {

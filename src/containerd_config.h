@@ -87,12 +87,9 @@ int ctrd_config_reaper_handlers(const char *host_root, const char *config_path, 
 /* Remove the last occurrence of BLOCK from TEXT: a new string, or NULL when BLOCK is absent. */
 char *ctrd_remove_block(const char *text, const char *block);
 
-/* Whole-file helpers. read: *exists = false and *out = NULL for a missing file (not an error). */
+/* Read a whole file (at most 16 MiB): a missing file is *exists = false and *out = NULL, not an
+ * error. Writing goes through fsutil.h (fs_write_durable, fs_mkdir_p). */
 int ctrd_read_file(const char *path, char **out, size_t *len, bool *exists, struct error **err);
-/* Write a temp file beside PATH, fsync, rename over PATH (mode MODE), fsync the directory. */
-int ctrd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, struct error **err);
-/* mkdir -p, each new directory 0755. */
-int ctrd_mkdir_p(const char *path, struct error **err);
 /* HOST_ROOT + PATH without a doubled slash ("/" + "/etc" = "/etc"). Caller frees. */
 char *ctrd_host_path(const char *host_root, const char *path);
 

@@ -37,6 +37,24 @@ int fs_mkdir_p(const char *path, mode_t mode, struct error **err)
 	return 0;
 }
 
+char *fs_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int fs_mkdir_parent(const char *path, mode_t mode, struct error **err)
+{
+	cleanup_free char *parent = fs_dirname(path);
+	if (parent == NULL)
+		return err_sys(err, ENOMEM, "mkdir the parent of %s", path);
+	return fs_mkdir_p(parent, mode, err);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	if (remove(path) < 0 && errno != ENOENT)
@@ -71,12 +89,8 @@ int fs_write_all(int fd, const void *buf, size_t len)
 
 static int fsync_parent(const char *path)
 {
-	cleanup_free char *dir = strdup(path);
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash == NULL)
-		return 0;
-	*slash = '\0';
-	cleanup_close int fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *dir = fs_dirname(path);
+	cleanup_close int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	return fd < 0 ? -1 : fsync(fd);
 }
 
@@ -84,22 +98,22 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
 			 struct error **err)
 {
 	cleanup_free char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
 		return err_sys(err, ENOMEM, "write %s", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return err_sys(err, errno, "create %s", tmp);
-	if (fs_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-		int saved = errno;
-		close(fd);
+		return err_sys(err, errno, "create a temporary file beside %s", path);
+	/* fchmod: the mode asked for, whatever the umask. */
+	int saved = 0;
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0))
+		saved = errno;
+	if (close(fd) < 0 && saved == 0)
+		saved = errno;
+	if (saved == 0 && rename(tmp, path) < 0)
+		saved = errno;
+	if (saved != 0) {
 		unlink(tmp);
-		return err_sys(err, saved, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int saved = errno;
-		unlink(tmp);
-		return err_sys(err, saved, "rename %s to %s", tmp, path);
+		return err_sys(err, saved, "write %s", path);
 	}
 	if (durable && fsync_parent(path) < 0)
 		return err_sys(err, errno, "fsync directory of %s", path);

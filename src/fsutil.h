@@ -9,10 +9,14 @@
 
 /* mkdir -p with mode for every directory created. */
 int fs_mkdir_p(const char *path, mode_t mode, struct error **err);
+/* mkdir -p of the directory path lies in. */
+int fs_mkdir_parent(const char *path, mode_t mode, struct error **err);
+/* The directory part of path, as dirname(1) says it ("." for none, "/" for the root); malloc'd. */
+char *fs_dirname(const char *path);
 /* rm -rf without following symlinks or crossing into other mounts; missing is fine. */
 int fs_remove_tree(const char *path, struct error **err);
-/* Replace path atomically: write a temp file beside it and rename it over path. Readers see the
- * old content or the new, never a mix. */
+/* Replace path atomically: write a temp file beside it (mode exactly `mode`) and rename it over
+ * path. Readers see the old content or the new, never a mix. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* The same, and durable: the file is fsync'ed before the rename and the directory after it. */
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "strv.h"
 
 /* Field paths in messages ("mounts[12].options[3]", "annotations.<key>") are built in a stack
  * buffer; a longer path (a huge annotation key) is truncated, which only shortens the message. */
@@ -69,15 +70,6 @@ static json_t *member(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	return json_is_null(v) ? NULL : v;
-}
-
-static void free_strv(char **v)
-{
-	if (v == NULL)
-		return;
-	for (char **s = v; *s != NULL; s++)
-		free(*s);
-	free(v);
 }
 
 /* ---- scalar fields ---- */
@@ -681,7 +673,7 @@ static void mount_free(struct spec_mount *m)
 	free(m->destination);
 	free(m->type);
 	free(m->source);
-	free_strv(m->options);
+	strv_free(m->options);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
 }
@@ -872,8 +864,8 @@ void spec_process_free(struct spec_process *process)
 {
 	if (process == NULL)
 		return;
-	free_strv(process->args);
-	free_strv(process->env);
+	strv_free(process->args);
+	strv_free(process->env);
 	free(process->cwd);
 	free(process->user.additional_gids);
 	free(process->rlimits);

@@ -90,13 +90,8 @@ char *state_file(const char *dir, const char *name)
 
 int state_make_dir(const char *dir, const char *what, struct error **err)
 {
-	cleanup_free char *parent = strdup(dir);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
-	if (slash != NULL && slash != parent) {
-		*slash = '\0';
-		if (fs_mkdir_p(parent, 0700, err) < 0)
-			return -1;
-	}
+	if (fs_mkdir_parent(dir, 0700, err) < 0)
+		return -1;
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
 			return err_new(err, ERR_EXISTS, "%s already exists", what);

@@ -17,6 +17,8 @@
 #include "applet.h"
 #include "cleanup.h"
 #include "containerd_config.h"
+#include "fsutil.h"
+#include "strv.h"
 
 #define RECORD_FORMAT 1
 #define BACKUP_SUFFIX ".reaper-backup"
@@ -96,36 +98,6 @@ struct record {
 	char *backup;
 	char **dirs; /* directories the install created (host root included), parents first */
 };
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static size_t strv_len(char **v)
-{
-	size_t n = 0;
-	while (v != NULL && v[n] != NULL)
-		n++;
-	return n;
-}
-
-/* Append S (owned; freed on failure). */
-static int strv_push(char ***v, char *s)
-{
-	size_t n = strv_len(*v);
-	char **grown = s ? realloc(*v, (n + 2) * sizeof(char *)) : NULL;
-	if (grown == NULL) {
-		free(s);
-		return -1;
-	}
-	grown[n] = s;
-	grown[n + 1] = NULL;
-	*v = grown;
-	return 0;
-}
 
 static void record_clear(struct record *r)
 {
@@ -218,9 +190,9 @@ static int record_save(const struct install_opts *o, const struct install_paths 
 	cleanup_free char *text = NULL;
 	if (json == NULL || asprintf(&text, "%s\n", json) < 0)
 		return err_sys(err, ENOMEM, "install record");
-	if (ctrd_mkdir_p(p->record_dir, err) < 0)
+	if (fs_mkdir_p(p->record_dir, 0755, err) < 0)
 		return -1;
-	return ctrd_write_file_atomic(p->record, text, strlen(text), 0644, err);
+	return fs_write_durable(p->record, text, strlen(text), 0644, err);
 }
 
 /* ---- the binary and its links -------------------------------------------------------------- */
@@ -357,7 +329,7 @@ static int apply_append(const struct ctrd_plan *plan, const char *backup, struct
 	if (ctrd_read_file(plan->path, &orig, &len, &exists, err) < 0 ||
 	    file_mode(plan->path, &mode, err) < 0)
 		return -1;
-	if (ctrd_write_file_atomic(backup, orig, len, mode, err) < 0)
+	if (fs_write_durable(backup, orig, len, mode, err) < 0)
 		return -1;
 	size_t add = strlen(plan->text);
 	cleanup_free char *next = malloc(len + add);
@@ -365,20 +337,16 @@ static int apply_append(const struct ctrd_plan *plan, const char *backup, struct
 		return err_sys(err, ENOMEM, "config");
 	memcpy(next, orig, len);
 	memcpy(next + len, plan->text, add);
-	return ctrd_write_file_atomic(plan->path, next, len + add, mode, err);
+	return fs_write_durable(plan->path, next, len + add, mode, err);
 }
 
 static int apply_config(const struct ctrd_plan *plan, const char *backup, struct error **err)
 {
 	if (plan->placement == CTRD_PLACE_APPEND)
 		return apply_append(plan, backup, err);
-	cleanup_free char *dir = strdup(plan->path);
-	if (dir == NULL)
-		return err_sys(err, ENOMEM, "config");
-	*strrchr(dir, '/') = '\0';
-	if (ctrd_mkdir_p(dir, err) < 0)
+	if (fs_mkdir_parent(plan->path, 0755, err) < 0)
 		return -1;
-	return ctrd_write_file_atomic(plan->path, plan->text, strlen(plan->text), 0644, err);
+	return fs_write_durable(plan->path, plan->text, strlen(plan->text), 0644, err);
 }
 
 struct install_state {
@@ -504,10 +472,9 @@ static int install_record(const struct install_opts *o, const struct install_pat
 	    note_missing_dirs(p->bindir, &r->dirs, err) < 0)
 		return -1;
 	if (s->plan.placement == CTRD_PLACE_CREATE || s->plan.placement == CTRD_PLACE_DROPIN) {
-		cleanup_free char *dir = strdup(s->plan.path);
+		cleanup_free char *dir = fs_dirname(s->plan.path);
 		if (dir == NULL)
 			return err_sys(err, ENOMEM, "record");
-		*strrchr(dir, '/') = '\0';
 		if (note_missing_dirs(dir, &r->dirs, err) < 0)
 			return -1;
 	}
@@ -556,8 +523,8 @@ static int do_install(const struct install_opts *o, const struct install_paths *
 	if (install_record(o, p, &s, &rec, err) < 0 || record_save(o, p, &rec, err) < 0)
 		goto out;
 	if (!s.binary_current) {
-		if (ctrd_mkdir_p(p->bindir, err) < 0 ||
-		    ctrd_write_file_atomic(p->binary, s.self, s.self_len, 0755, err) < 0)
+		if (fs_mkdir_p(p->bindir, 0755, err) < 0 ||
+		    fs_write_durable(p->binary, s.self, s.self_len, 0755, err) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < N_LINKS; i++)
@@ -636,7 +603,7 @@ static int undo_config(const struct install_opts *o, const struct record *r, boo
 		return 0;
 	if (file_mode(path, &mode, err) < 0)
 		return -1;
-	return ctrd_write_file_atomic(path, stripped, strlen(stripped), mode, err);
+	return fs_write_durable(path, stripped, strlen(stripped), mode, err);
 }
 
 static int do_uninstall(const struct install_opts *o, const struct install_paths *p, struct error **err)

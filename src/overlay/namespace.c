@@ -156,13 +156,8 @@ static int ensure_namespace(const char *base, struct error **err)
 	cleanup_free char *lockpath = NULL;
 	if (asprintf(&lockpath, "%s.lock", base) < 0)
 		return err_sys(err, ENOMEM, "overlay lock");
-	cleanup_free char *parent = strdup(base);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
-	if (slash != NULL && slash != parent) {
-		*slash = '\0';
-		if (fs_mkdir_p(parent, 0700, err) < 0)
-			return -1;
-	}
+	if (fs_mkdir_parent(base, 0700, err) < 0)
+		return -1;
 	cleanup_close int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return err_sys(err, errno, "open %s", lockpath);

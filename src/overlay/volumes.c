@@ -85,13 +85,8 @@ static int make_destination(const char *path, bool is_dir, struct error **err)
 		return 0;
 	if (is_dir)
 		return fs_mkdir_p(path, 0755, err);
-	cleanup_free char *parent = strdup(path);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
-	if (slash != NULL && slash != parent) {
-		*slash = '\0';
-		if (fs_mkdir_p(parent, 0755, err) < 0)
-			return -1;
-	}
+	if (fs_mkdir_parent(path, 0755, err) < 0)
+		return -1;
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return err_sys(err, errno, "create mount point %s", path);

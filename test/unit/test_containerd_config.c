@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "containerd_config.h"
+#include "fsutil.h"
 #include "testlib.h"
 
 #define CRI2 "plugins.\"io.containerd.grpc.v1.cri\""
@@ -225,7 +226,7 @@ static void put(const char *rel, const char *text)
 	struct error *err = NULL;
 	char *dir = strdup(path);
 	*strrchr(dir, '/') = '\0';
-	ck_assert_int_eq(ctrd_mkdir_p(dir, &err), 0);
+	ck_assert_int_eq(fs_mkdir_p(dir, 0755, &err), 0);
 	testlib_write_file(path, text);
 	free(dir);
 	free(path);
@@ -457,8 +458,8 @@ START_TEST(write_atomic_replaces)
 {
 	char *path = ctrd_host_path(host, "/f");
 	struct error *err = NULL;
-	ck_assert_int_eq(ctrd_write_file_atomic(path, "one", 3, 0600, &err), 0);
-	ck_assert_int_eq(ctrd_write_file_atomic(path, "two\n", 4, 0640, &err), 0);
+	ck_assert_int_eq(fs_write_durable(path, "one", 3, 0600, &err), 0);
+	ck_assert_int_eq(fs_write_durable(path, "two\n", 4, 0640, &err), 0);
 	char *text = NULL;
 	size_t len = 0;
 	bool exists = false;
