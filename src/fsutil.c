@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -70,6 +71,21 @@ int fs_remove_tree(const char *path, struct error **err)
 	if (rc > 0)
 		return err_sys(err, rc, "remove %s", path);
 	return 0;
+}
+
+void fs_arrange_fds(const int *src, int n)
+{
+	int moved[16];
+	for (int i = 0; i < n && i < 16; i++)
+		moved[i] = src[i] >= 0 ? fcntl(src[i], F_DUPFD_CLOEXEC, n) : -1;
+	for (int i = 0; i < n && i < 16; i++) {
+		if (moved[i] >= 0)
+			dup2(moved[i], i);
+	}
+	if (syscall(SYS_close_range, (unsigned)n, ~0U, 0) < 0) {
+		for (int fd = n; fd < 1024; fd++)
+			close(fd);
+	}
 }
 
 int fs_write_all(int fd, const void *buf, size_t len)

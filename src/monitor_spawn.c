@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "loop.h"
 #include "monitor.h"
 
@@ -20,28 +21,11 @@
 
 extern char **environ;
 
-/* Set the child's fds: stdio on 0-2, the sync pipe on 3, the console socket on 4; close the rest.
- * Sources are first moved above the targets so no dup2 clobbers one still needed. */
-static void arrange_fds(const struct monitor_request *req, int sync_fd)
-{
-	int src[5] = {req->stdio[0], req->stdio[1], req->stdio[2], sync_fd, req->console_fd};
-	for (int i = 0; i < 5; i++) {
-		if (src[i] >= 0)
-			src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
-	}
-	for (int i = 0; i < 5; i++) {
-		if (src[i] >= 0)
-			dup2(src[i], i);
-	}
-	if (syscall(SYS_close_range, 5, ~0U, 0) < 0) {
-		for (int fd = 5; fd < 1024; fd++)
-			close(fd);
-	}
-}
-
 static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_fd)
 {
-	arrange_fds(req, sync_fd);
+	/* stdio on 0-2, the sync pipe on 3, the console socket on 4; nothing else. */
+	int fds[5] = {req->stdio[0], req->stdio[1], req->stdio[2], sync_fd, req->console_fd};
+	fs_arrange_fds(fds, 5);
 	char sync_arg[16], console_arg[16];
 	snprintf(sync_arg, sizeof(sync_arg), "%d", SYNC_FD);
 	snprintf(console_arg, sizeof(console_arg), "%d", CONSOLE_FD);

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "console.h"
+#include "fsutil.h"
 #include "log.h"
 #include "stdio_target.h"
 
@@ -63,12 +64,9 @@ static int start_logger(struct shim_io *io, const struct stdio_target *t, const 
 		return err_sys(err, errno, "pipe for the logging binary");
 	pid_t pid = fork();
 	if (pid == 0) {
-		int fds[3] = {fcntl(out[0], F_DUPFD, 10), fcntl(errp[0], F_DUPFD, 10),
-			      fcntl(ready[1], F_DUPFD, 10)};
-		for (int i = 0; i < 3; i++)
-			dup2(fds[i], 3 + i);
-		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int fds[6] = {null, null, null, out[0], errp[0], ready[1]};
+		fs_arrange_fds(fds, 6);
 		setenv("CONTAINER_ID", spec->id, 1);
 		setenv("CONTAINER_NAMESPACE", spec->ns, 1);
 		size_t n = 0;
