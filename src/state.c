@@ -266,8 +266,14 @@ int state_read(const char *dir, struct proc_state *st, struct error **err)
 int state_update(const char *dir, state_update_fn fn, void *data, struct error **err)
 {
 	cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return errno == ENOENT ? err_sys(err, errno, "%s", dir) : err_sys(err, errno, "open %s", dir);
+	if (dirfd < 0) {
+		int saved = errno;
+		err_sys(err, saved, "open %s", dir);
+		/* Deleted meanwhile: the same kind state_read reports for a missing record. */
+		if (saved == ENOENT && err != NULL && *err != NULL)
+			(*err)->kind = ERR_NOT_FOUND;
+		return -1;
+	}
 	if (flock(dirfd, LOCK_EX) < 0)
 		return err_sys(err, errno, "lock %s", dir);
 	struct proc_state st;
