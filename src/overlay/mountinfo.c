@@ -72,6 +72,7 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 			return err_sys(err, ENOMEM, "mountinfo");
 		}
 		out->entries = grown;
+		e.line = out->n;
 		out->entries[out->n++] = e;
 		line += len;
 		if (*line == '\n')
@@ -103,7 +104,8 @@ static int compare_depth(const void *a, const void *b)
 	size_t dx = depth(x->mount_point), dy = depth(y->mount_point);
 	if (dx != dy)
 		return dx < dy ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	/* Not by id: the kernel reuses the lowest free mount id, so a mount on top can have the lower. */
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 void mountinfo_sort_by_depth(struct mount_table *table)
