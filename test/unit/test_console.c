@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -339,6 +340,51 @@ START_TEST(send_to_a_closed_peer_fails_without_sigpipe)
 }
 END_TEST
 
+START_TEST(attach_makes_the_slave_the_controlling_terminal_and_stdio)
+{
+	int master = -1, slave = -1;
+	struct error *err = NULL;
+	ck_assert_int_eq(console_open(&master, &slave, 0, 0, &err), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(master);
+		if (setsid() < 0 || console_attach(slave, NULL) < 0)
+			_exit(2);
+		/* Controlling terminal: this session's, and /dev/tty opens it. */
+		pid_t sid = 0;
+		int tty = open("/dev/tty", O_RDWR);
+		if (ioctl(0, TIOCGSID, &sid) < 0 || sid != getpid() || tty < 0)
+			_exit(3);
+		printf("on %s\n", ttyname(1));
+		fflush(stdout);
+		fprintf(stderr, "err\n");
+		_exit(0);
+	}
+	unsigned int n = 0;
+	ck_assert_int_eq(ioctl(master, TIOCGPTN, &n), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "on /dev/pts/%u\r\nerr\r\n", n);
+	char *got = read_some(master, strlen(want));
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	ck_assert_str_eq(got, want);
+	free(got);
+	close(master);
+	close(slave);
+	/* Without a new session the terminal cannot become the controlling one. */
+	ck_assert_int_eq(console_open(&master, &slave, 0, 0, &err), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(console_attach(slave, NULL) < 0 ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(master);
+	close(slave);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("console");
@@ -354,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, send_to_a_bad_path);
 	tcase_add_test(tc, receive_without_a_terminal_is_refused);
 	tcase_add_test(tc, send_to_a_closed_peer_fails_without_sigpipe);
+	tcase_add_test(tc, attach_makes_the_slave_the_controlling_terminal_and_stdio);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }
