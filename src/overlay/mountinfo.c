@@ -128,6 +128,8 @@ static int compare_depth(const void *a, const void *b)
 
 void mountinfo_sort_by_depth(struct mount_table *table)
 {
+	if (table->n < 2) /* an empty table has no entries array, and qsort must not get NULL */
+		return;
 	qsort(table->entries, table->n, sizeof(table->entries[0]), compare_depth);
 }
 
