@@ -41,12 +41,23 @@ int console_open(int *master, int *slave, unsigned rows, unsigned cols, struct e
 	return 0;
 }
 
+/* Control message space aligned for struct cmsghdr, as cmsg(3) asks. */
+union fd_control {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
 int console_send_fd(int sock, int fd, const char *name, struct error **err)
 {
-	char control[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+	union fd_control control;
+	memset(&control, 0, sizeof(control));
+	/* A stream socket carries ancillary data only with at least one byte: an empty name is sent
+	 * as one NUL, or the fd would be dropped without an error. */
+	struct iovec iov = {.iov_base = (void *)(*name ? name : ""), .iov_len = *name ? strlen(name) : 1};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
@@ -74,10 +85,12 @@ int console_send(const char *socket_path, int fd, const char *name, struct error
 int console_receive(int sock, int *fd, struct error **err)
 {
 	char name[256];
-	char control[CMSG_SPACE(sizeof(int))];
+	union fd_control control;
 	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
 	ssize_t n;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -85,7 +98,8 @@ int console_receive(int sock, int *fd, struct error **err)
 	if (n < 0)
 		return err_sys(err, errno, "receive a terminal");
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
 		return err_new(err, ERR_INVALID, "console socket: message carried no terminal");
 	memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
 	return 0;

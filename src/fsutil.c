@@ -16,6 +16,9 @@
 
 int fs_mkdir_p(const char *path, mode_t mode, struct error **err)
 {
+	/* The loop below starts past the first byte. */
+	if (*path == '\0')
+		return err_sys(err, ENOENT, "mkdir of an empty path");
 	cleanup_free char *copy = strdup(path);
 	if (copy == NULL)
 		return err_sys(err, ENOMEM, "mkdir %s", path);

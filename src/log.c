@@ -98,11 +98,54 @@ int log_fd(void)
 	return logger.fd;
 }
 
-/* Escape for both formats: JSON string rules, which logfmt quoting accepts too. */
+/* The length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when p holds none: a stray or
+ * truncated byte, an overlong form, a surrogate, or a code point past U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+	static const unsigned mins[] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t len;
+	unsigned cp;
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		len = 2, cp = p[0] & 0x1fu;
+	else if ((p[0] & 0xf0) == 0xe0)
+		len = 3, cp = p[0] & 0x0fu;
+	else if ((p[0] & 0xf8) == 0xf0)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* the terminating NUL stops here too */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if (cp < mins[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Drop a character that vsnprintf cut in half at the end of a truncated message. */
+static void trim_partial_character(char *s, size_t len)
+{
+	size_t start = len;
+	while (start > 0 && len - start < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start > 0 && (unsigned char)s[start - 1] >= 0xc0)
+		start--;
+	else
+		return;
+	if (utf8_sequence((const unsigned char *)s + start) == 0)
+		s[start] = '\0';
+}
+
+/* Escape for both formats: JSON string rules, which logfmt quoting accepts too. JSON must be
+ * UTF-8, so a byte that is not part of a well-formed character becomes U+FFFD. */
 static size_t escape(char *out, size_t cap, const char *in)
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < cap; p++) {
+		size_t seq = *p >= 0x80 ? utf8_sequence(p) : 1;
 		if (*p == '"' || *p == '\\') {
 			out[n++] = '\\';
 			out[n++] = (char)*p;
@@ -111,8 +154,13 @@ static size_t escape(char *out, size_t cap, const char *in)
 			out[n++] = 'n';
 		} else if (*p < 0x20) {
 			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+		} else if (seq == 0) {
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
 		} else {
-			out[n++] = (char)*p;
+			memcpy(out + n, p, seq);
+			n += seq;
+			p += seq - 1;
 		}
 	}
 	out[n] = '\0';
@@ -137,8 +185,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	char raw[1024], msg[2048], when[48], line[2200];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	int len = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	if (len >= (int)sizeof(raw))
+		trim_partial_character(raw, sizeof(raw) - 1);
 	escape(msg, sizeof(msg), raw);
 	format_time(when, sizeof(when));
 	int n;

@@ -267,8 +267,14 @@ int state_read(const char *dir, struct proc_state *st, struct error **err)
 int state_update(const char *dir, state_update_fn fn, void *data, struct error **err)
 {
 	cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return errno == ENOENT ? err_sys(err, errno, "%s", dir) : err_sys(err, errno, "open %s", dir);
+	if (dirfd < 0) {
+		int saved = errno;
+		err_sys(err, saved, "open %s", dir);
+		/* Deleted meanwhile: the same kind state_read reports for a missing record. */
+		if (saved == ENOENT && err != NULL && *err != NULL)
+			(*err)->kind = ERR_NOT_FOUND;
+		return -1;
+	}
 	if (flock(dirfd, LOCK_EX) < 0)
 		return err_sys(err, errno, "lock %s", dir);
 	struct proc_state st;
@@ -286,36 +292,48 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A process directory: a real directory (not a link to one) whose name is a valid id. */
+static bool is_process_dir(DIR *d, const struct dirent *e)
+{
+	if (state_validate_id("id", e->d_name, NULL) < 0)
+		return false;
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_DIR;
+	struct stat st;
+	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 int state_list(const char *dir, char ***out, struct error **err)
 {
 	*out = NULL;
-	DIR *d = opendir(dir);
-	size_t n = 0;
-	char **ids = calloc(1, sizeof(char *));
+	cleanup_strv char **ids = calloc(1, sizeof(char *));
 	if (ids == NULL)
 		return err_sys(err, ENOMEM, "list %s", dir);
+	DIR *d = opendir(dir);
 	if (d == NULL) {
-		if (errno == ENOENT) {
-			*out = ids;
-			return 0;
-		}
-		free(ids);
-		return err_sys(err, errno, "open %s", dir);
+		if (errno != ENOENT)
+			return err_sys(err, errno, "open %s", dir);
+		*out = steal_pointer(&ids);
+		return 0;
 	}
+	size_t n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || state_validate_id("id", e->d_name, NULL) < 0)
+		if (!is_process_dir(d, e))
 			continue;
 		char **grown = realloc(ids, (n + 2) * sizeof(char *));
-		if (grown == NULL)
-			break;
+		if (grown == NULL || (grown[n] = strdup(e->d_name)) == NULL) {
+			if (grown != NULL)
+				ids = grown;
+			closedir(d);
+			return err_sys(err, ENOMEM, "list %s", dir);
+		}
 		ids = grown;
-		ids[n++] = strdup(e->d_name);
-		ids[n] = NULL;
+		ids[++n] = NULL;
 	}
 	closedir(d);
 	qsort(ids, n, sizeof(char *), compare_strings);
-	*out = ids;
+	*out = steal_pointer(&ids);
 	return 0;
 }
 

@@ -61,11 +61,13 @@ int state_write(const char *dir, const struct proc_state *st, struct error **err
 int state_read(const char *dir, struct proc_state *st, struct error **err);
 
 /* Read, let fn change the record, write it back; all under the directory's flock.
- * fn returns <0 to abort without writing, 0 to write, 1 to leave the record unchanged. */
+ * fn returns <0 to abort without writing, 0 to write, 1 to leave the record unchanged.
+ * A missing directory or record is ERR_NOT_FOUND. */
 typedef int (*state_update_fn)(struct proc_state *st, void *data, struct error **err);
 int state_update(const char *dir, state_update_fn fn, void *data, struct error **err);
 
-/* Ids of the containers (or exec ids under a container's exec/), sorted; *out NULL-terminated. */
+/* Ids of the containers (or exec ids under a container's exec/), sorted; *out NULL-terminated.
+ * Only directories named by a valid id count; a missing dir lists nothing. */
 int state_list(const char *dir, char ***out, struct error **err);
 
 void proc_state_free(struct proc_state *st);

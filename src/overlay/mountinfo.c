@@ -27,6 +27,21 @@ static char *unescape(const char *s, size_t len)
 	return out;
 }
 
+/* A whole field of decimal digits. */
+static int parse_id(const char *field, size_t len, int *out)
+{
+	long v = 0;
+	if (len == 0 || len > 9)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (field[i] < '0' || field[i] > '9')
+			return -1;
+		v = v * 10 + (field[i] - '0');
+	}
+	*out = (int)v;
+	return 0;
+}
+
 /* One line: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
 static int parse_line(const char *line, struct mount_entry *e)
 {
@@ -41,13 +56,16 @@ static int parse_line(const char *line, struct mount_entry *e)
 		p += lens[i];
 	}
 	const char *dash = strstr(p, " - ");
-	if (dash == NULL || sscanf(fields[0], "%d", &e->id) != 1 ||
-	    sscanf(fields[1], "%d", &e->parent_id) != 1)
+	if (dash == NULL || parse_id(fields[0], lens[0], &e->id) < 0 ||
+	    parse_id(fields[1], lens[1], &e->parent_id) < 0 || fields[4][0] != '/')
 		return -1;
 	const char *fstype = dash + 3;
+	size_t fstype_len = strcspn(fstype, " ");
+	if (fstype_len == 0)
+		return -1;
 	e->root = unescape(fields[3], lens[3]);
 	e->mount_point = unescape(fields[4], lens[4]);
-	e->fstype = strndup(fstype, strcspn(fstype, " "));
+	e->fstype = strndup(fstype, fstype_len);
 	return e->root && e->mount_point && e->fstype ? 0 : -1;
 }
 
@@ -75,6 +93,7 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 			return err_sys(err, ENOMEM, "mountinfo");
 		}
 		out->entries = grown;
+		e.line = out->n;
 		out->entries[out->n++] = e;
 		line += len;
 		if (*line == '\n')
@@ -106,11 +125,14 @@ static int compare_depth(const void *a, const void *b)
 	size_t dx = depth(x->mount_point), dy = depth(y->mount_point);
 	if (dx != dy)
 		return dx < dy ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	/* Not by id: the kernel reuses the lowest free mount id, so a mount on top can have the lower. */
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 void mountinfo_sort_by_depth(struct mount_table *table)
 {
+	if (table->n < 2) /* an empty table has no entries array, and qsort must not get NULL */
+		return;
 	qsort(table->entries, table->n, sizeof(table->entries[0]), compare_depth);
 }
 

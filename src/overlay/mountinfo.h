@@ -12,6 +12,7 @@ struct mount_entry {
 	char *root;        /* the path inside its filesystem that is mounted: "/" unless a bind */
 	char *mount_point; /* unescaped */
 	char *fstype;
+	size_t line; /* position in mountinfo: the kernel's mount order */
 };
 
 struct mount_table {
@@ -21,7 +22,8 @@ struct mount_table {
 
 int mountinfo_parse(const char *text, struct mount_table *out, struct error **err);
 int mountinfo_read(struct mount_table *out, struct error **err);
-/* Sort so that every mount point comes after the mount points it lies under. */
+/* Sort so that every mount point comes after the mount points it lies under. Stable: mounts stacked
+ * on one point stay bottom first, as the kernel lists them. */
 void mountinfo_sort_by_depth(struct mount_table *table);
 void mountinfo_free(struct mount_table *table);
 
