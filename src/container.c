@@ -52,15 +52,18 @@ int container_read(const struct runtime *rt, const char *id, const char *exec_id
 	cleanup_free char *dir = container_dir(rt, id, exec_id);
 	if (dir == NULL)
 		return err_sys(err, ENOMEM, "state path");
-	if (state_read(dir, out, err) < 0) {
-		if ((*err)->kind == ERR_NOT_FOUND) {
-			err_free(err);
-			return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id),
-				       name(id, exec_id));
-		}
+	struct error *cause = NULL;
+	if (state_read(dir, out, &cause) == 0)
+		return 0;
+	if (cause->kind != ERR_NOT_FOUND) {
+		if (err != NULL)
+			*err = cause;
+		else
+			err_free(&cause);
 		return -1;
 	}
-	return 0;
+	err_free(&cause);
+	return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id), name(id, exec_id));
 }
 
 /* The record a new process starts with; the monitor fills in its pids. */
