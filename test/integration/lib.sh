@@ -219,7 +219,9 @@ record() {
 }
 
 status_of() {
-	json_get "$(rt state "$1")" status
+	local doc
+	doc=$(rt state "$1" 2>/dev/null) || return 0
+	json_get "$doc" status
 }
 
 wait_status() {
