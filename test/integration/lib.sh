@@ -18,6 +18,7 @@
 #   assert_eq / assert_contains / assert_not_contains / fail / pass
 #   live_marked_pids          processes of this run still alive (monitors and workloads)
 #   finish                    final checks (nothing running, no zombies, overlay unmounts)
+#   at_teardown CMD           eval CMD in the exit trap (for what a broken runtime might leave)
 
 set -euo pipefail
 
@@ -108,10 +109,18 @@ for pid, (state, ppid) in sorted(procs.items()):
 EOF
 }
 
+AT_TEARDOWN=()
+at_teardown() {
+	AT_TEARDOWN+=("$1")
+}
+
 teardown() {
-	local rc=$? id mp pids
+	local rc=$? id mp pids cmd
 	trap - EXIT
 	set +e
+	for cmd in "${AT_TEARDOWN[@]}"; do
+		eval "$cmd"
+	done
 	if [[ -d $ROOT ]]; then
 		for id in $(rt list --quiet 2>/dev/null); do
 			rt delete --force "$id" >/dev/null 2>&1
