@@ -8,6 +8,7 @@
 # the volumes; the exit trap deletes what is left, unmounts the overlay and removes $T.
 #
 #   rt ARGS...                reaper-runtime --root $ROOT ARGS (monitors carry the run's marker)
+#   rt_exec ARGS... &         the same in the background, $! being the CLI's own pid
 #   new_bundle NAME ARGS...   $T/NAME/config.json running ARGS; prints the bundle dir
 #   edit_config NAME PYTHON   run PYTHON on the parsed config `c` and write it back
 #   record ID KEY             a field of ID's state.json record
@@ -58,6 +59,11 @@ RUNTIME=$T/bin/reaper-runtime
 
 rt() {
 	env "$MARK" "$RUNTIME" --root "$ROOT" "$@"
+}
+
+# rt_exec ARGS... &: the background job's pid ($!) is the CLI itself, not a subshell.
+rt_exec() {
+	exec env "$MARK" "$RUNTIME" --root "$ROOT" "$@"
 }
 
 # Pids of live (non-zombie) processes carrying this run's marker: monitors inherit it from rt,

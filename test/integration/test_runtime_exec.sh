@@ -62,6 +62,17 @@ wait_until 5 pid_gone "$OUT" || fail "the exec's background child $OUT outlived 
 [[ -z $(ls -A "$ROOT/default/box/exec" 2>/dev/null) ]] || fail "exec state left: $(ls -A "$ROOT/default/box/exec")"
 pass "foreground execs leave no state and no process behind"
 
+# A signal sent to a foreground exec reaches the exec'd process.
+rt_exec exec box sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done' >"$T/trap.out" 2>&1 &
+runner=$!
+wait_until 5 grep -q ready "$T/trap.out" || fail "the trapping exec did not start"
+kill -TERM "$runner"
+rc=0
+wait "$runner" || rc=$?
+assert_eq 3 "$rc" "foreground exec sent SIGTERM (output: $(cat "$T/trap.out"))"
+assert_contains "$(cat "$T/trap.out")" got-term "output of the exec sent SIGTERM"
+pass "SIGTERM sent to a foreground exec reaches the exec'd process"
+
 # Detached execs are reached by kill --all, and deleted with their container.
 rt exec --detach --pid-file "$T/x1.pid" box sleep 100 >/dev/null 2>&1 || fail "exec --detach"
 rt exec -d --pid-file "$T/x2.pid" box sh -c 'sleep 100 & wait' >/dev/null 2>&1 || fail "exec -d"

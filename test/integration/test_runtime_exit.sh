@@ -78,4 +78,23 @@ wait "$runner" || rc=$?
 assert_eq 143 "$rc" "foreground run after kill TERM"
 pass "foreground run returns 143 when its container is terminated"
 
+# Signals sent to a foreground run are passed on to the container's process, as runc does: a
+# workload that handles TERM decides the exit code, and nothing is left behind.
+new_bundle trapper sh -c 'trap "echo got-term; exit 3" TERM; trap "echo got-int; exit 4" INT; echo ready; while :; do sleep 0.05; done' >/dev/null
+for sig in TERM:3:got-term INT:4:got-int; do
+	name=${sig%%:*} rest=${sig#*:}
+	want=${rest%%:*} said=${rest#*:}
+	rt_exec run --bundle "$T/trapper" trapper >"$T/trapper.out" 2>&1 &
+	runner=$!
+	wait_until 5 grep -q ready "$T/trapper.out" || fail "trapper did not start"
+	kill -"$name" "$runner"
+	rc=0
+	wait "$runner" || rc=$?
+	assert_eq "$want" "$rc" "foreground run sent SIG$name (output: $(cat "$T/trapper.out"))"
+	assert_contains "$(cat "$T/trapper.out")" "$said" "the workload's output after SIG$name to run"
+	[[ ! -e $ROOT/default/trapper ]] || fail "run sent SIG$name left the container behind"
+	wait_until 5 no_marked_pids || fail "run sent SIG$name left processes: $(describe_pids $(live_marked_pids))"
+done
+pass "SIGTERM and SIGINT sent to a foreground run reach the container's process"
+
 finish
