@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,24 @@
 
 extern char **environ;
 
+/* Whether fd is open and survives execve: a caller's inherited stdio. A closed stdio fd (or one
+ * the caller reused for a close-on-exec file of its own) arrives closed in the monitor, whose
+ * first open (its signalfd) would take it, to be overwritten when the monitor detaches its stdio. */
+static bool inherited(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+	return flags >= 0 && !(flags & FD_CLOEXEC);
+}
+
+static void open_null_at(int fd)
+{
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0 && null != fd) {
+		dup2(null, fd);
+		close(null);
+	}
+}
+
 /* Set the child's fds: stdio on 0-2, the sync pipe on 3, the console socket on 4; close the rest.
  * Sources are first moved above the targets so no dup2 clobbers one still needed. */
 static void arrange_fds(const struct monitor_request *req, int sync_fd)
@@ -32,6 +51,8 @@ static void arrange_fds(const struct monitor_request *req, int sync_fd)
 	for (int i = 0; i < 5; i++) {
 		if (src[i] >= 0)
 			dup2(src[i], i);
+		else if (i < 3 && !inherited(i))
+			open_null_at(i);
 	}
 	if (syscall(SYS_close_range, 5, ~0U, 0) < 0) {
 		for (int fd = 5; fd < 1024; fd++)
