@@ -51,4 +51,21 @@ assert_eq 0 "$rc" "run cat"
 assert_eq "read: from stdin" "$(cat "$T/cat.out")" "stdin passed through"
 pass "stdin reaches the workload"
 
+# The CLI started with stdin, stdout and stderr closed: the monitor must not take them for its
+# own fds (they would be clobbered by its stdio detach, leaving it spinning without its
+# signalfd), and the workload gets /dev/null rather than a closed or foreign fd.
+mkdir -m 0777 "$T/vol"
+new_bundle closed sh -c 'cat; echo "cat=$?" >/data/out; ls -l /proc/self/fd/ >/data/fds; sleep 1' >/dev/null
+edit_config closed 'c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$T/vol"'", "options": ["rbind", "rw"]})'
+rt create --bundle "$T/closed" closed <&- >&- 2>&- || fail "create with stdio closed"
+rt start closed || fail "start closed"
+monitor=$(record closed monitor_pid)
+sleep 0.5 # the workload sleeps: a monitor that spins burns this half second
+ticks=$(awk '{ print $14 + $15 }' "/proc/$monitor/stat")
+((ticks < 10)) || fail "the monitor used $ticks clock ticks of CPU in 0.5 s while its workload slept"
+wait_status closed stopped
+assert_eq "cat=0" "$(cat "$T/vol/out")" "cat of the workload's stdin"
+rt delete closed
+pass "stdio closed: the monitor waits quietly ($ticks ticks), the workload gets /dev/null"
+
 finish
