@@ -90,6 +90,12 @@ verdicts "start of a running container" start ID
 verdicts "delete of a running container without --force" delete ID
 step "after the refused delete" running
 verdicts "kill 0 of a running container" kill ID 0
+for runtime in runc reaper; do
+	ps=$("${runtime}_" ps --format json "long-$runtime") || fail "$runtime ps --format json"
+	pid=$(json_get "$("${runtime}_" state "long-$runtime")" pid)
+	assert_eq "[$pid]" "$(tr -d ' \n' <<<"$ps")" "$runtime ps --format json"
+done
+pass "ps --format json: [pid] under both"
 verdicts "kill KILL" kill ID KILL
 for runtime in runc reaper; do
 	wait_until 5 eval '[[ $(json_get "$('"${runtime}_"' state long-'"$runtime"')" status) == stopped ]]' ||
@@ -98,6 +104,9 @@ done
 step "after kill" stopped
 verdicts "start of a stopped container" start ID
 verdicts "kill of a stopped container" kill ID KILL
+verdicts "kill 0 of a stopped container" kill ID 0
+verdicts "kill --all of a stopped container" kill --all ID KILL
+verdicts "ps of a stopped container" ps ID
 verdicts "delete of a stopped container" delete ID
 verdicts "state of a deleted container" state ID
 verdicts "kill of a deleted container" kill ID KILL
