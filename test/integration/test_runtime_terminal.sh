@@ -46,6 +46,22 @@ wait "$RECEIVER_PID" || fail "the console receiver failed"
 assert_eq "40 132" "$(sed -n 2p "$T/size.tty" | tr -d '\r')" "terminal size"
 pass "consoleSize sets the terminal's size; run works with a terminal"
 
+# exec --tty into a running container, through its own console socket.
+new_bundle box sleep 100 >/dev/null
+run_detached box
+start_receiver exec
+rc=0
+rt exec --tty --console-socket "$T/exec.sock" box sh -c 'tty; echo exec-on-tty; exit 6' >"$T/exec.out" 2>"$T/exec.err" || rc=$?
+assert_eq 6 "$rc" "exit code of exec --tty: $(cat "$T/exec.err")"
+wait "$RECEIVER_PID" || fail "the console receiver of the exec failed"
+out=$(tr -d '\r' <"$T/exec.tty")
+[[ $(sed -n 2p <<<"$out") =~ ^/dev/pts/[0-9]+$ ]] || fail "exec --tty: tty is '$(sed -n 2p <<<"$out")'"
+assert_eq exec-on-tty "$(sed -n 3p <<<"$out")" "output of exec --tty"
+expect_fail "exec --tty without a console socket" rt exec --tty box true
+assert_contains "$ERR" "console socket" "exec --tty without a console socket"
+rt delete --force box
+pass "exec --tty sends its own pty master over --console-socket"
+
 # No console socket.
 new_bundle nosock true >/dev/null
 edit_config nosock 'c["process"]["terminal"] = True'
