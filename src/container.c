@@ -57,13 +57,17 @@ int container_read(const struct runtime *rt, const char *id, const char *exec_id
 	cleanup_free char *dir = container_dir(rt, id, exec_id);
 	if (dir == NULL)
 		return err_sys(err, ENOMEM, "state path");
-	if (state_read(dir, out, err) < 0) {
-		if ((*err)->kind == ERR_NOT_FOUND) {
-			err_free(err);
-			return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id),
-				       name(id, exec_id));
-		}
-		return -1;
+	/* A local error: err may be NULL (callers that only want the record), and the kind decides. */
+	struct error *read_err = NULL;
+	if (state_read(dir, out, &read_err) < 0) {
+		bool missing = read_err != NULL && read_err->kind == ERR_NOT_FOUND;
+		if (missing || err == NULL)
+			err_free(&read_err);
+		else
+			*err = read_err;
+		return missing ? err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id),
+					 name(id, exec_id))
+			       : -1;
 	}
 	return 0;
 }
