@@ -271,6 +271,21 @@ int container_state(const struct runtime *rt, const char *id, const char *exec_i
 	return 0;
 }
 
+void container_settle(const struct runtime *rt, const char *id, const char *exec_id, int timeout_ms)
+{
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, NULL) < 0)
+		return;
+	bool recorded = st.status != PROC_CREATED && st.status != PROC_RUNNING;
+	cleanup_close int monitor = recorded ? -1 : pidfd_of(st.monitor_pid);
+	/* The pidfd is of the recorded monitor only if that one is still alive after it was opened. */
+	bool waiting = monitor >= 0 && !procfs_alive(st.pid, st.pid_start) &&
+		       procfs_alive(st.monitor_pid, st.monitor_start);
+	proc_state_free(&st);
+	if (waiting)
+		await_exit(monitor, loop_now_ms() + (uint64_t)timeout_ms);
+}
+
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err)
 {
 	if (state_validate_id("namespace", rt->ns, err) < 0)

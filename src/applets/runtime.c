@@ -440,6 +440,7 @@ static int cmd_delete(struct cli *cli, int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage(cli, cmd_usage);
 	struct error *err = NULL;
+	container_settle(&cli->rt, argv[optind], NULL, SETTLE_TIMEOUT_MS);
 	if (container_delete(&cli->rt, argv[optind], NULL, force, NULL, &err) < 0)
 		return cli_fail(cli, err);
 	return EXIT_OK;

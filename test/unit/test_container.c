@@ -44,7 +44,7 @@ START_TEST(read_of_a_missing_container_is_not_found)
 }
 END_TEST
 
-/* Callers that only want the record pass no error (process_tree.c). */
+/* Callers that only want the record pass no error (process_tree.c, container_settle). */
 START_TEST(read_without_an_error_pointer)
 {
 	struct runtime rt = {.root = root, .ns = "default"};
@@ -53,6 +53,8 @@ START_TEST(read_without_an_error_pointer)
 	ck_assert_int_lt(container_read(&rt, "nosuch", "exec1", &st, NULL), 0);
 	write_record("corrupt", "{not json");
 	ck_assert_int_lt(container_read(&rt, "corrupt", NULL, &st, NULL), 0);
+	container_settle(&rt, "nosuch", NULL, 1000);
+	container_settle(&rt, "corrupt", NULL, 1000);
 }
 END_TEST
 
