@@ -103,4 +103,36 @@ expect_fail "start a killed created container" rt start killcreated
 rt delete killcreated || fail "delete killcreated"
 pass "kill of a created container stops it; start then fails: $ERR"
 
+# Once the process has exited, state says stopped and delete works at once, as with runc: a
+# caller that watched the pid die (here through a pidfd) must not find the container "running"
+# while its monitor is still recording the exit. Twenty rounds: the window is a few ms wide.
+new_bundle quick true >/dev/null
+"$PYTHON" - "$RUNTIME" "$ROOT" "$T/quick" "$MARK" <<'PY' || fail "state or delete right after the process exited"
+import os, select, subprocess, sys
+runtime, root, bundle, mark = sys.argv[1:]
+env = dict(os.environ)
+key, _, value = mark.partition("=")
+env[key] = value
+def rt(*args):
+    # Files, not pipes: a created workload holds the CLI's stdout and stderr until it exits.
+    with open(bundle + "/out", "w+") as out, open(bundle + "/err", "w+") as err:
+        r = subprocess.run([runtime, "--root", root, *args], env=env, stdout=out, stderr=err)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(r.args, r.returncode, out.read(), err.read())
+for i in range(20):
+    cid = f"quick{i}"
+    r = rt("create", "--bundle", bundle, "--pid-file", bundle + "/pid", cid)
+    assert r.returncode == 0, r.stderr
+    pidfd = os.pidfd_open(int(open(bundle + "/pid").read()))
+    assert rt("start", cid).returncode == 0
+    select.select([pidfd], [], [])  # the process has exited
+    os.close(pidfd)
+    state = rt("state", cid)
+    assert '"stopped"' in state.stdout, f"round {i}: state right after the exit: {state.stdout}"
+    r = rt("delete", cid)
+    assert r.returncode == 0, f"round {i}: delete right after the exit: {r.stderr}"
+PY
+pass "right after the process exits, state says stopped and delete works (20 rounds)"
+
 finish
