@@ -70,6 +70,19 @@ rt delete tree
 wait_until 5 pid_gone "$monitor" || fail "monitor $monitor still exists after delete"
 pass "kill --all reaches every process of the container"
 
+# kill --all signals the main process first: a main that exits as soon as a child dies must not
+# get to do so before its own SIGKILL arrives. Rounds, as this is a race.
+for round in 1 2 3 4 5 6 7 8; do
+	new_bundle "waiter$round" sh -c 'for i in $(seq 40); do sleep 100 & done; trap "exit 0" CHLD; echo ready; wait' >/dev/null
+	run_detached "waiter$round"
+	wait_until 5 grep -q ready "$T/waiter$round.out" || fail "waiter$round did not start"
+	rt kill --all "waiter$round" KILL || fail "kill --all waiter$round"
+	wait_status "waiter$round" stopped
+	assert_eq 137 "$(record "waiter$round" exit_code)" "exit code of waiter$round after kill --all KILL"
+	rt delete "waiter$round"
+done
+pass "kill --all KILL of a main that exits when a child dies records 137 (8 rounds)"
+
 # Many short containers in a row: no accumulation.
 for i in $(seq 1 10); do
 	new_bundle "short$i" sh -c 'sleep 0.01 & exit 0' >/dev/null
