@@ -18,7 +18,7 @@
 #   expect_fail WHAT CMD...   CMD must exit non-zero; its stderr lands in $ERR
 #   assert_eq / assert_contains / assert_not_contains / fail / pass
 #   live_marked_pids          processes of this run still alive (monitors and workloads)
-#   finish                    final checks (nothing running, no zombies, overlay unmounts)
+#   finish                    final checks (nothing running, no zombies, no sanitizer report)
 #   at_teardown CMD           eval CMD in the exit trap (for what a broken runtime might leave)
 
 set -euo pipefail
@@ -53,6 +53,15 @@ chmod 0755 "$T"
 ROOT=$T/state
 export REAPER_OVERLAY_BASE=$T/ov
 MARK="REAPER_TEST_MARK=$T"
+# A sanitizer build (REAPER_SANITIZE) reports to files here, checked by finish: a leak report
+# would otherwise only land in some command's stderr, which the assertions do not compare whole.
+mkdir -p "$T/sanitizer"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer/ubsan:print_stacktrace=1"
+SANITIZER_BUILD=
+if ldd "$REAPER_BIN" 2>/dev/null | grep -q libasan; then
+	SANITIZER_BUILD=1
+fi
 mkdir -p "$T/bin"
 ln -s "$REAPER_BIN" "$T/bin/reaper-runtime"
 RUNTIME=$T/bin/reaper-runtime
@@ -274,6 +283,7 @@ finish() {
 	if [[ -d $ROOT/default ]]; then
 		[[ -z $(ls -A "$ROOT/default") ]] || fail "state left behind: $(ls -A "$ROOT/default")"
 	fi
+	[[ -z $(ls -A "$T/sanitizer") ]] || fail "sanitizer reports: $(cat "$T"/sanitizer/* | head -c 4000)"
 	pass "nothing left running, no zombies, no state"
 }
 
