@@ -61,6 +61,23 @@ run_out filevol
 assert_eq "file volume" "$OUT" "a file bind-mounted"
 pass "a single file can be a volume"
 
+# A source relative to the bundle (whose path has a space and a non-ASCII letter), and a tmpfs
+# volume: private to the container, gone with it.
+new_bundle "odd name é" sh -c 'cat /mnt/rel/f; echo scratch >/mnt/scratch/y && cat /mnt/scratch/y; awk "\$5 == \"/mnt/scratch\" { print \$9 }" /proc/self/mountinfo' >/dev/null
+mkdir -p "$T/odd name é/relsrc"
+echo relative >"$T/odd name é/relsrc/f"
+edit_config "odd name é" 'c["mounts"] += [
+  {"destination": "/mnt/rel", "type": "bind", "source": "relsrc", "options": ["rbind", "ro"]},
+  {"destination": "/mnt/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "size=1m"]}]'
+rc=0
+rt run --bundle "$T/odd name é" odd >"$T/odd.out" 2>"$T/odd.err" || rc=$?
+assert_eq 0 "$rc" "run odd: $(cat "$T/odd.err")"
+assert_eq "$(printf 'relative\nscratch\ntmpfs')" "$(cat "$T/odd.out")" "relative bind source and tmpfs volume"
+new_bundle after sh -c 'ls /mnt/scratch | wc -l' >/dev/null
+run_out after
+assert_eq 0 "$OUT" "files in /mnt/scratch seen by the next container"
+pass "bind source relative to the bundle; a tmpfs volume stays private"
+
 # One container's volume stays out of another's view (and out of the host's).
 mkdir -p "$T/private"
 echo secret >"$T/private/file"
