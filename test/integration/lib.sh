@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # RC, ERR and SANITIZER_BUILD are set here for the tests to read
 # Shared pieces of the reaper-runtime integration tests (test_runtime_*.sh). Source it first:
 #   source "$(dirname "$0")/lib.sh"
 #
@@ -18,6 +19,7 @@
 #   expect_fail WHAT CMD...   CMD must exit non-zero; its stderr lands in $ERR
 #   assert_eq / assert_contains / assert_not_contains / fail / pass
 #   live_marked_pids          processes of this run still alive (monitors and workloads)
+#   describe_live             those, with their command lines, for messages
 #   finish                    final checks (nothing running, no zombies, no sanitizer report)
 #   at_teardown CMD           eval CMD in the exit trap (for what a broken runtime might leave)
 
@@ -88,6 +90,11 @@ live_marked_pids() {
 	return 0
 }
 
+describe_live() {
+	# shellcheck disable=SC2046 # one word per pid
+	describe_pids $(live_marked_pids)
+}
+
 describe_pids() {
 	local pid
 	for pid in "$@"; do
@@ -143,7 +150,9 @@ teardown() {
 	fi
 	pids=$(live_marked_pids)
 	if [[ -n $pids ]]; then
+		# shellcheck disable=SC2086 # one word per pid
 		printf 'teardown: killing leftovers %s\n' "$(describe_pids $pids)" >&2
+		# shellcheck disable=SC2086
 		kill -9 $pids 2>/dev/null
 	fi
 	for mp in $(awk -v d="$T/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
@@ -275,10 +284,10 @@ run_detached() {
 }
 
 finish() {
-	local ids pids z
+	local ids
 	ids=$(rt list --quiet 2>/dev/null || true)
 	[[ -z $ids ]] || fail "containers left at the end: $ids"
-	wait_until 5 no_marked_pids || fail "processes left at the end: $(describe_pids $(live_marked_pids))"
+	wait_until 5 no_marked_pids || fail "processes left at the end: $(describe_live)"
 	wait_until 5 no_zombies || fail "zombies left at the end: $(zombies_in_tree)"
 	if [[ -d $ROOT/default ]]; then
 		[[ -z $(ls -A "$ROOT/default") ]] || fail "state left behind: $(ls -A "$ROOT/default")"

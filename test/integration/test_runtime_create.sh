@@ -17,7 +17,7 @@ assert_create_fails() {
 	[[ ! -e $T/$id.pid ]] || fail "create $id failed but wrote a pid file"
 	expect_fail "state of $id after a failed create" rt state "$id"
 	assert_contains "$ERR" "does not exist" "state after a failed create"
-	wait_until 5 no_marked_pids || fail "create $id failed but left processes: $(describe_pids $(live_marked_pids))"
+	wait_until 5 no_marked_pids || fail "create $id failed but left processes: $(describe_live)"
 	ERR=$create_err
 }
 

@@ -84,7 +84,7 @@ pass "SIGTERM sent to a foreground exec reaches the exec'd process"
 rt exec --detach --pid-file "$T/x1.pid" box sleep 100 >/dev/null 2>&1 || fail "exec --detach"
 rt exec -d --pid-file "$T/x2.pid" box sh -c 'sleep 100 & wait' >/dev/null 2>&1 || fail "exec -d"
 x1=$(cat "$T/x1.pid") x2=$(cat "$T/x2.pid")
-pid_alive "$x1" && pid_alive "$x2" || fail "detached exec pids $x1 $x2 are not alive"
+if ! pid_alive "$x1" || ! pid_alive "$x2"; then fail "detached exec pids $x1 $x2 are not alive"; fi
 [[ $(readlink "/proc/$x1/exe") == */sleep ]] || fail "pid file $x1 is not the exec'd sleep"
 ps=$(rt ps box | tail -n +2)
 for p in "$x1" "$x2"; do

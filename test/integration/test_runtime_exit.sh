@@ -93,7 +93,7 @@ for sig in TERM:3:got-term INT:4:got-int; do
 	assert_eq "$want" "$rc" "foreground run sent SIG$name (output: $(cat "$T/trapper.out"))"
 	assert_contains "$(cat "$T/trapper.out")" "$said" "the workload's output after SIG$name to run"
 	[[ ! -e $ROOT/default/trapper ]] || fail "run sent SIG$name left the container behind"
-	wait_until 5 no_marked_pids || fail "run sent SIG$name left processes: $(describe_pids $(live_marked_pids))"
+	wait_until 5 no_marked_pids || fail "run sent SIG$name left processes: $(describe_live)"
 done
 pass "SIGTERM and SIGINT sent to a foreground run reach the container's process"
 

@@ -20,7 +20,7 @@ assert_nothing_left() {
 	[[ -z $left ]] || fail "$what left $left"
 	assert_eq running "$(status_of keeper)" "keeper after $what"
 	pid_alive "$keeper_pid" || fail "keeper's process died after $what"
-	wait_until 5 only_keeper_runs || fail "$what left processes: $(describe_pids $(live_marked_pids))"
+	wait_until 5 only_keeper_runs || fail "$what left processes: $(describe_live)"
 }
 
 only_keeper_runs() {

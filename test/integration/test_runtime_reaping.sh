@@ -49,7 +49,7 @@ run_detached forker
 wait_status forker stopped
 loop=$(head -1 "$T/forker.out")
 wait_until 5 pid_gone "$loop" || fail "the forking loop $loop outlived the main process"
-wait_until 5 no_marked_pids || fail "processes of forker left: $(describe_pids $(live_marked_pids))"
+wait_until 5 no_marked_pids || fail "processes of forker left: $(describe_live)"
 rt delete forker
 pass "a process that keeps forking is stopped with the main process"
 
