@@ -83,6 +83,22 @@ for round in 1 2 3 4 5 6 7 8; do
 done
 pass "kill --all KILL of a main that exits when a child dies records 137 (8 rounds)"
 
+# The monitor dies (OOM killer, kill -9): its live main process and that one's children are
+# still the container's, reported running, and delete --force kills them.
+new_bundle orphaned sh -c 'sleep 100 & echo $!; wait' >/dev/null
+run_detached orphaned
+wait_until 5 eval '[[ -s $T/orphaned.out ]]' || fail "orphaned did not start"
+child=$(head -1 "$T/orphaned.out")
+main=$(record orphaned pid)
+kill -9 "$(record orphaned monitor_pid)"
+wait_until 5 pid_gone "$(record orphaned monitor_pid)" || fail "the monitor did not die"
+assert_eq running "$(status_of orphaned)" "status with the monitor gone and the main alive"
+assert_contains "$(rt ps orphaned)" "$child" "ps with the monitor gone"
+rt delete --force orphaned || fail "delete --force without a monitor"
+wait_until 5 pid_gone "$main" || fail "main $main survived delete --force"
+wait_until 5 pid_gone "$child" || fail "child $child survived delete --force"
+pass "without its monitor, a container's processes are still found and deleted"
+
 # Many short containers in a row: no accumulation.
 for i in $(seq 1 10); do
 	new_bundle "short$i" sh -c 'sleep 0.01 & exit 0' >/dev/null
