@@ -68,6 +68,7 @@ if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !
     sys.exit("cannot become a child subreaper")
 
 bundle = d + "/bundle"
+run_id = d.rsplit(".", 1)[-1]  # runc names cgroups after ids: keep parallel runs apart
 runtimes = {
     "runc": [runc, "--root", d + "/runc-state"],
     "reaper": [d + "/bin/reaper-runtime", "--root", d + "/reaper-state"],
@@ -136,7 +137,7 @@ for mode, fn in (("lifecycle", lifecycle), ("run", run)):
     for i in range(warmup + iterations):
         order = ("runc", "reaper") if i % 2 == 0 else ("reaper", "runc")
         for runtime in order:
-            ms = fn(runtime, f"{mode}-{runtime}-{i}")
+            ms = fn(runtime, f"{mode}-{runtime}-{i}-{run_id}")
             if i >= warmup:
                 times[runtime].append(ms)
     results[mode] = times

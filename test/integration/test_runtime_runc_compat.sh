@@ -8,6 +8,8 @@ BUSYBOX=$(command -v busybox) || skip "needs busybox (busybox-static)"
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || skip "needs a static busybox (busybox-static)"
 
 RUNC_ROOT=$T/runc-state
+# runc names cgroups after container ids: ids unique to this run keep parallel runs apart.
+RUN=${T##*.}
 runc_() {
 	runc --root "$RUNC_ROOT" "$@"
 }
@@ -40,14 +42,14 @@ keys_of() {
 compat_bundle long sleep 100
 edit_config long 'c["annotations"] = {"org.example.test": "compat"}'
 for runtime in runc reaper; do
-	"${runtime}_" create --bundle "$T/long" --pid-file "$T/$runtime.pid" "long-$runtime" >"$T/$runtime.out" 2>"$T/$runtime.err" ||
+	"${runtime}_" create --bundle "$T/long" --pid-file "$T/$runtime.pid" "long-$runtime-$RUN" >"$T/$runtime.out" 2>"$T/$runtime.err" ||
 		fail "$runtime create: $(cat "$T/$runtime.err")"
 done
 declare -A keys
 step() {
 	local what=$1 want_status=$2 runtime doc
 	for runtime in runc reaper; do
-		doc=$("${runtime}_" state "long-$runtime") || fail "$runtime state ($what)"
+		doc=$("${runtime}_" state "long-$runtime-$RUN") || fail "$runtime state ($what)"
 		keys[$runtime]=$(keys_of "$doc")
 		assert_eq "$want_status" "$(json_get "$doc" status)" "$runtime status $what"
 		assert_eq "$T/long" "$(json_get "$doc" bundle)" "$runtime bundle $what"
@@ -69,7 +71,7 @@ verdicts() {
 	declare -A got
 	for runtime in runc reaper; do
 		rc=0
-		"${runtime}_" "${@/#ID/long-$runtime}" >/dev/null 2>&1 || rc=$?
+		"${runtime}_" "${@/#ID/long-$runtime-$RUN}" >/dev/null 2>&1 || rc=$?
 		got[$runtime]=$([[ $rc -eq 0 ]] && echo ok || echo fails)
 	done
 	assert_eq "${got[runc]}" "${got[reaper]}" "$what (runc vs reaper)"
@@ -91,14 +93,14 @@ verdicts "delete of a running container without --force" delete ID
 step "after the refused delete" running
 verdicts "kill 0 of a running container" kill ID 0
 for runtime in runc reaper; do
-	ps=$("${runtime}_" ps --format json "long-$runtime") || fail "$runtime ps --format json"
-	pid=$(json_get "$("${runtime}_" state "long-$runtime")" pid)
+	ps=$("${runtime}_" ps --format json "long-$runtime-$RUN") || fail "$runtime ps --format json"
+	pid=$(json_get "$("${runtime}_" state "long-$runtime-$RUN")" pid)
 	assert_eq "[$pid]" "$(tr -d ' \n' <<<"$ps")" "$runtime ps --format json"
 done
 pass "ps --format json: [pid] under both"
 verdicts "kill KILL" kill ID KILL
 for runtime in runc reaper; do
-	wait_until 5 eval '[[ $(json_get "$('"${runtime}_"' state long-'"$runtime"')" status) == stopped ]]' ||
+	wait_until 5 eval '[[ $(json_get "$('"${runtime}_"' state long-'"$runtime-$RUN"')" status) == stopped ]]' ||
 		fail "$runtime: long did not stop"
 done
 step "after kill" stopped
@@ -113,7 +115,7 @@ verdicts "kill of a deleted container" kill ID KILL
 
 # A created container can be deleted without --force under both.
 for runtime in runc reaper; do
-	"${runtime}_" create --bundle "$T/long" "long-$runtime" >/dev/null 2>&1 </dev/null || fail "$runtime create again"
+	"${runtime}_" create --bundle "$T/long" "long-$runtime-$RUN" >/dev/null 2>&1 </dev/null || fail "$runtime create again"
 done
 verdicts "delete of a created container without --force" delete ID
 verdicts "state of the deleted created container" state ID
@@ -123,7 +125,7 @@ for code in 0 7 42; do
 	compat_bundle "exit$code" sh -c "exit $code"
 	for runtime in runc reaper; do
 		rc=0
-		"${runtime}_" run --bundle "$T/exit$code" "exit$code-$runtime" >/dev/null 2>&1 </dev/null || rc=$?
+		"${runtime}_" run --bundle "$T/exit$code" "exit$code-$runtime-$RUN" >/dev/null 2>&1 </dev/null || rc=$?
 		assert_eq "$code" "$rc" "$runtime run exit $code"
 	done
 done
@@ -131,11 +133,11 @@ pass "run exits 0, 7, 42 under both"
 
 compat_bundle killed sleep 100
 for runtime in runc reaper; do
-	"${runtime}_" run --bundle "$T/killed" "killed-$runtime" >/dev/null 2>&1 </dev/null &
+	"${runtime}_" run --bundle "$T/killed" "killed-$runtime-$RUN" >/dev/null 2>&1 </dev/null &
 	runner=$!
-	wait_until 5 eval '[[ $(json_get "$('"${runtime}_"' state killed-'"$runtime"' 2>/dev/null || echo "{}")" status) == running ]]' ||
+	wait_until 5 eval '[[ $(json_get "$('"${runtime}_"' state killed-'"$runtime-$RUN"' 2>/dev/null || echo "{}")" status) == running ]]' ||
 		fail "$runtime: killed did not start"
-	"${runtime}_" kill "killed-$runtime" KILL || fail "$runtime kill"
+	"${runtime}_" kill "killed-$runtime-$RUN" KILL || fail "$runtime kill"
 	rc=0
 	wait "$runner" || rc=$?
 	assert_eq 137 "$rc" "$runtime run killed by KILL"
@@ -145,14 +147,14 @@ pass "run killed by SIGKILL exits 137 under both"
 # Output of the same command; without annotations, the same state keys still.
 compat_bundle hello sh -c 'echo hello from $0; echo to stderr >&2'
 for runtime in runc reaper; do
-	"${runtime}_" create --bundle "$T/hello" "plain-$runtime" >/dev/null 2>&1 </dev/null || fail "$runtime create plain"
-	keys[$runtime]=$(keys_of "$("${runtime}_" state "plain-$runtime")")
-	"${runtime}_" delete "plain-$runtime" || fail "$runtime delete plain"
+	"${runtime}_" create --bundle "$T/hello" "plain-$runtime-$RUN" >/dev/null 2>&1 </dev/null || fail "$runtime create plain"
+	keys[$runtime]=$(keys_of "$("${runtime}_" state "plain-$runtime-$RUN")")
+	"${runtime}_" delete "plain-$runtime-$RUN" || fail "$runtime delete plain"
 done
 assert_eq "${keys[runc]}" "${keys[reaper]}" "state keys without annotations (runc vs reaper)"
 pass "without annotations, the same state keys: ${keys[reaper]}"
 for runtime in runc reaper; do
-	"${runtime}_" run --bundle "$T/hello" "hello-$runtime" >"$T/hello.$runtime.out" 2>"$T/hello.$runtime.err" </dev/null ||
+	"${runtime}_" run --bundle "$T/hello" "hello-$runtime-$RUN" >"$T/hello.$runtime.out" 2>"$T/hello.$runtime.err" </dev/null ||
 		fail "$runtime run hello"
 done
 cmp "$T/hello.runc.out" "$T/hello.reaper.out" || fail "stdout differs: runc '$(cat "$T/hello.runc.out")' reaper '$(cat "$T/hello.reaper.out")'"
