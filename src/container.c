@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +16,13 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "gate.h"
+#include "loop.h"
 #include "monitor.h"
 #include "procfs.h"
 #include "spec.h"
 
-#define START_TIMEOUT_MS 10000
+#define START_TIMEOUT_MS       10000
+#define FAILED_START_SETTLE_MS 5000
 
 static const char *what(const char *exec_id)
 {
@@ -183,6 +188,31 @@ static int pidfd_of(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* Wait (bounded) until fd, a pidfd, says its process exited; false on timeout. */
+static bool await_exit(int fd, uint64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	for (;;) {
+		int left = (int)(deadline - loop_now_ms());
+		int n = poll(&p, 1, left > 0 ? left : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0;
+	}
+}
+
+/* A failed start leaves a process that can never be started: it is exiting (execve failed) or
+ * stuck before its gate. Let it go (killed if stuck) and wait for its monitor to record the exit
+ * and leave, so the process reads as stopped once start returns. */
+static void settle_failed_start(int workload_fd, int monitor_fd)
+{
+	uint64_t deadline = loop_now_ms() + FAILED_START_SETTLE_MS;
+	if (workload_fd >= 0 && !await_exit(workload_fd, loop_now_ms() + FAILED_START_SETTLE_MS / 2))
+		syscall(SYS_pidfd_send_signal, workload_fd, SIGKILL, NULL, 0);
+	if (monitor_fd >= 0)
+		await_exit(monitor_fd, deadline);
+}
+
 static int mark_running(struct proc_state *st, void *data, struct error **err)
 {
 	if (st->status != PROC_CREATED)
@@ -199,7 +229,14 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 		return -1;
 	enum proc_status status = st.status;
 	pid_t workload = st.pid;
+	/* Opened before the liveness checks, so the pidfds are of the recorded processes. */
+	cleanup_close int pidfd = pidfd_of(workload);
+	cleanup_close int monitor_fd = pidfd_of(st.monitor_pid);
 	bool alive = procfs_alive(st.pid, st.pid_start);
+	if (monitor_fd >= 0 && !procfs_alive(st.monitor_pid, st.monitor_start)) {
+		close(monitor_fd);
+		monitor_fd = -1;
+	}
 	proc_state_free(&st);
 	if (status != PROC_CREATED)
 		return err_new(err, ERR_STATE, "cannot start %s %s: it is %s, not created", what(exec_id),
@@ -207,10 +244,11 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 	if (!alive)
 		return err_new(err, ERR_STATE, "cannot start %s %s: its process is gone", what(exec_id),
 			       name(id, exec_id));
-	cleanup_close int pidfd = pidfd_of(workload);
 	cleanup_free char *dir = container_dir(rt, id, exec_id);
-	if (gate_open(dir, pidfd, START_TIMEOUT_MS, err) < 0)
+	if (gate_open(dir, pidfd, START_TIMEOUT_MS, err) < 0) {
+		settle_failed_start(pidfd, monitor_fd);
 		return err_wrap(err, "start %s %s", what(exec_id), name(id, exec_id));
+	}
 	if (state_update(dir, mark_running, NULL, err) < 0)
 		return -1;
 	*pid = workload;
@@ -230,6 +268,21 @@ int container_state(const struct runtime *rt, const char *id, const char *exec_i
 		out->exit_code = 255;
 	}
 	return 0;
+}
+
+void container_settle(const struct runtime *rt, const char *id, const char *exec_id, int timeout_ms)
+{
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, NULL) < 0)
+		return;
+	bool recorded = st.status != PROC_CREATED && st.status != PROC_RUNNING;
+	cleanup_close int monitor = recorded ? -1 : pidfd_of(st.monitor_pid);
+	/* The pidfd is of the recorded monitor only if that one is still alive after it was opened. */
+	bool waiting = monitor >= 0 && !procfs_alive(st.pid, st.pid_start) &&
+		       procfs_alive(st.monitor_pid, st.monitor_start);
+	proc_state_free(&st);
+	if (waiting)
+		await_exit(monitor, loop_now_ms() + (uint64_t)timeout_ms);
 }
 
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err)

@@ -44,6 +44,11 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
  * as stopped. */
 int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
 		    struct error **err);
+/* A process that has exited reads as running until its monitor has recorded the exit (a few ms).
+ * Wait, at most timeout_ms, for the monitor of such a process to finish, so that a caller who saw
+ * the process die finds it stopped, as with runc. Returns at once for a live or a recorded
+ * process. Blocks: for the CLI, not for an event loop (the shim learns of exits from fds). */
+void container_settle(const struct runtime *rt, const char *id, const char *exec_id, int timeout_ms);
 /* Signal the process, or with all every process of the container (of the exec, for an exec).
  * A process that is not running is ERR_STATE. */
 int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,

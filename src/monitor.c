@@ -96,9 +96,6 @@ static int prepare_console(const struct monitor_request *req, struct preparation
 static int prepare(const struct monitor_request *req, const char *dir, struct preparation *prep,
 		   struct error **err)
 {
-	*prep = (struct preparation){
-		.console_master = -1,
-		.plan = {.nsfd = -1, .gate = -1, .console = -1, .self_exe = -1, .report = -1}};
 	struct proc_state st;
 	if (state_read(dir, &st, err) < 0)
 		return -1;
@@ -317,21 +314,28 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 	struct runtime rt = {.root = req->root, .ns = req->ns};
 	cleanup_free char *dir = container_dir(&rt, req->id, req->exec_id);
 	struct error *err = NULL;
-	struct preparation prep;
+	/* release() frees whatever prepare() got to, from this start. */
+	struct preparation prep = {
+		.console_master = -1,
+		.plan = {.nsfd = -1, .gate = -1, .console = -1, .self_exe = -1, .report = -1}};
 	int report[2] = {-1, -1};
 	if (sfd < 0 || dir == NULL || prepare(req, dir, &prep, &err) < 0 || pipe2(report, O_CLOEXEC) < 0) {
 		reply(sync_fd, "error %s\n", err ? err_message(err) : strerror(errno));
+		release(&prep);
+		err_free(&err);
 		return EXIT_FAILURE;
 	}
 	prep.plan.report = report[1];
 	pid_t pid = fork();
+	int fork_errno = errno;
 	if (pid == 0)
 		workload_run(&prep.plan);
 	close(report[1]);
 	release(&prep);
 	detach_stdio();
 	if (pid < 0 || await_ready(report[0], &err) < 0) {
-		reply(sync_fd, "error %s\n", pid < 0 ? strerror(errno) : err_message(err));
+		reply(sync_fd, "error %s\n", pid < 0 ? strerror(fork_errno) : err_message(err));
+		err_free(&err);
 		while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return EXIT_FAILURE;

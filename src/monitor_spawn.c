@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,27 @@
 
 extern char **environ;
 
+/* Whether fd is open and survives execve: a caller's inherited stdio. A closed stdio fd (or one
+ * the caller reused for a close-on-exec file of its own) would arrive closed in the monitor, whose
+ * first open (its signalfd) would take it, to be overwritten when the monitor detaches its stdio. */
+static bool inherited(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+	return flags >= 0 && !(flags & FD_CLOEXEC);
+}
+
 static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_fd)
 {
-	/* stdio on 0-2, the sync pipe on 3, the console socket on 4; nothing else. */
+	/* stdio on 0-2 (/dev/null for one the caller has closed), the sync pipe on 3, the console
+	 * socket on 4; nothing else. */
 	int fds[5] = {req->stdio[0], req->stdio[1], req->stdio[2], sync_fd, req->console_fd};
+	for (int i = 0, null = -1; i < 3; i++) {
+		if (fds[i] < 0 && !inherited(i)) {
+			if (null < 0)
+				null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			fds[i] = null;
+		}
+	}
 	fs_arrange_fds(fds, 5);
 	char sync_arg[16], console_arg[16];
 	snprintf(sync_arg, sizeof(sync_arg), "%d", SYNC_FD);

@@ -121,13 +121,22 @@ int container_pids(const struct runtime *rt, const char *id, const char *exec_id
 int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
 			  struct error **err)
 {
+	struct members m;
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
-	if (container_pids(rt, id, exec_id, &pids, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		kill(pids[i], sig);
-	return 0;
+	int rc = collect(rt, id, exec_id, &m, err);
+	if (rc == 0)
+		rc = tree_of(&m, &pids, &n, err);
+	/* The main processes first: were their children to die first, a main waiting for them could
+	 * exit on its own before the signal reached it, and record 0 instead of 128+sig. */
+	for (size_t i = 0; rc == 0 && i < m.n_mains; i++)
+		kill(m.mains[i], sig);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!contains(m.mains, m.n_mains, pids[i]))
+			kill(pids[i], sig);
+	}
+	members_free(&m);
+	return rc;
 }
 
 bool container_has_live_execs(const struct runtime *rt, const char *id)

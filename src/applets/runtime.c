@@ -7,7 +7,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,9 +151,56 @@ static int cmd_start(struct cli *cli, int argc, char **argv)
 	return container_start(&cli->rt, argv[1], NULL, &pid, &err) < 0 ? cli_fail(cli, err) : EXIT_OK;
 }
 
-/* Wait for a monitor this process spawned, then return the recorded exit code. */
-static int wait_for_exit(struct cli *cli, const struct proc_state *st)
+/* Signals a foreground run or exec passes on to its process instead of dying of them, as runc
+ * does. They are blocked before create so none is lost or kills the CLI half-way; an ignored one
+ * (bash starts background jobs with SIGINT and SIGQUIT ignored) is un-ignored, else the kernel
+ * would drop it. */
+static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+
+static void hold_forwarded_signals(sigset_t *set)
 {
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		signal(forwarded_signals[i], SIG_DFL);
+}
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Until the monitor exits, pass each held signal on to the process. The pidfd, taken while the
+ * process is known alive, keeps a recycled pid from being signalled. */
+static void forward_until_exit(const struct proc_state *st, const sigset_t *held)
+{
+	cleanup_close int monitor = pidfd_open_(st->monitor_pid);
+	cleanup_close int process = pidfd_open_(st->pid);
+	cleanup_close int sfd = signalfd(-1, held, SFD_CLOEXEC);
+	if (monitor < 0 || sfd < 0)
+		return;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = monitor, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents)
+			return;
+		struct signalfd_siginfo info;
+		if ((p[1].revents & POLLIN) && read(sfd, &info, sizeof(info)) == sizeof(info) && process >= 0)
+			syscall(SYS_pidfd_send_signal, process, (int)info.ssi_signo, NULL, 0);
+	}
+}
+
+/* Wait for a monitor this process spawned, passing signals on, then return the recorded exit
+ * code. */
+static int wait_for_exit(struct cli *cli, const struct proc_state *st, const sigset_t *held)
+{
+	forward_until_exit(st, held);
 	while (waitpid(st->monitor_pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	struct error *err = NULL;
@@ -163,7 +214,8 @@ static int wait_for_exit(struct cli *cli, const struct proc_state *st)
 	return code;
 }
 
-static int start_and_maybe_wait(struct cli *cli, struct create_args *a, struct proc_state *st)
+static int start_and_maybe_wait(struct cli *cli, struct create_args *a, struct proc_state *st,
+				const sigset_t *held)
 {
 	struct error *err = NULL;
 	pid_t pid;
@@ -174,7 +226,7 @@ static int start_and_maybe_wait(struct cli *cli, struct create_args *a, struct p
 		container_delete(&cli->rt, a->opts.id, a->opts.exec_id, true, NULL, NULL);
 		return cli_fail(cli, err);
 	}
-	return a->detach ? EXIT_OK : wait_for_exit(cli, st);
+	return a->detach ? EXIT_OK : wait_for_exit(cli, st, held);
 }
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
@@ -186,9 +238,12 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	struct error *err = NULL;
 	struct proc_state st;
+	sigset_t held;
+	if (!a.detach)
+		hold_forwarded_signals(&held);
 	if (container_create(&cli->rt, &a.opts, &st, &err) < 0)
 		return cli_fail(cli, err);
-	int rc = start_and_maybe_wait(cli, &a, &st);
+	int rc = start_and_maybe_wait(cli, &a, &st, &held);
 	proc_state_free(&st);
 	return rc;
 }
@@ -339,9 +394,12 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	x.create.opts.exec_id = exec_id;
 	x.create.opts.process_json = process;
 	struct proc_state st;
+	sigset_t held;
+	if (!x.create.detach)
+		hold_forwarded_signals(&held);
 	if (container_create(&cli->rt, &x.create.opts, &st, &err) < 0)
 		return cli_fail(cli, err);
-	rc = start_and_maybe_wait(cli, &x.create, &st);
+	rc = start_and_maybe_wait(cli, &x.create, &st, &held);
 	proc_state_free(&st);
 	return rc;
 }
@@ -382,6 +440,7 @@ static int cmd_delete(struct cli *cli, int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage(cli, cmd_usage);
 	struct error *err = NULL;
+	container_settle(&cli->rt, argv[optind], NULL, SETTLE_TIMEOUT_MS);
 	if (container_delete(&cli->rt, argv[optind], NULL, force, NULL, &err) < 0)
 		return cli_fail(cli, err);
 	return EXIT_OK;

@@ -6,6 +6,9 @@
 
 #include "container.h"
 
+/* How long state and delete wait for the monitor of a process that has just exited to record it. */
+#define SETTLE_TIMEOUT_MS 5000
+
 struct cli {
 	struct runtime rt;
 	const char *prog;

@@ -71,6 +71,7 @@ int cmd_state(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "usage: reaper-runtime state ID\n");
 	struct error *err = NULL;
 	struct proc_state st;
+	container_settle(&cli->rt, argv[1], NULL, SETTLE_TIMEOUT_MS);
 	if (container_state(&cli->rt, argv[1], NULL, &st, &err) < 0)
 		return cli_fail(cli, err);
 	print_json(state_json(&st));

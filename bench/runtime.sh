@@ -1,0 +1,165 @@
+#!/bin/bash
+# Benchmark: the lifecycle of a /bin/true container under reaper-runtime and under runc, on the
+# same busybox bundle, in the same run, interleaved (runc and reaper alternate, in alternating
+# order, so drift in the machine's load hits both alike).
+#
+#   bench/runtime.sh [ITERATIONS] [WARMUP]      (root; default 100 and 5)
+#
+# Two ways to run a container, each timed end to end with a monotonic clock:
+#   lifecycle  create --pid-file, start, wait for the process to exit (a pidfd taken at create),
+#              delete: the CLI calls a shim makes
+#   run        `run` in the foreground: create, start, wait and delete in one CLI call
+# The driver is a child subreaper that reaps every orphan (runc's init and reaper's monitors
+# outlive the CLI calls that made them; pid 1 here reaps nothing), as a shim does. The warm-up
+# rounds (not counted) include reaper's first create, which builds the overlay namespace; that
+# cold create is reported on its own. Prints median and p90 in ms and the reaper/runc ratios.
+#
+# Environment: REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc).
+set -euo pipefail
+
+iterations=${1:-100}
+warmup=${2:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+reaper=$(readlink -f "${REAPER_BIN:-$here/build/reaper}")
+runc=$(command -v "${RUNC:-runc}") || { echo "runc not found" >&2; exit 1; }
+busybox=$(command -v busybox) || { echo "busybox (busybox-static) not found" >&2; exit 1; }
+python=/usr/bin/python3
+[[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
+[[ -x $reaper ]] || { echo "no reaper binary at $reaper (build first, or set REAPER_BIN)" >&2; exit 1; }
+
+dir=$(mktemp -d /tmp/rbench.XXXXXX)
+cleanup() {
+	set +e
+	for id in $("$dir/bin/reaper-runtime" --root "$dir/reaper-state" list -q 2>/dev/null); do
+		"$dir/bin/reaper-runtime" --root "$dir/reaper-state" delete --force "$id" >/dev/null 2>&1
+	done
+	for id in $("$runc" --root "$dir/runc-state" list -q 2>/dev/null); do
+		"$runc" --root "$dir/runc-state" delete --force "$id" >/dev/null 2>&1
+	done
+	umount "$dir/overlay/mnt" 2>/dev/null
+	umount "$dir/overlay" 2>/dev/null
+	rm -rf --one-file-system "$dir"
+}
+trap cleanup EXIT
+
+mkdir -p "$dir/bin" "$dir/bundle/rootfs/bin"
+ln -s "$reaper" "$dir/bin/reaper-runtime"
+cp "$busybox" "$dir/bundle/rootfs/bin/busybox"
+for applet in sh true; do
+	ln -s busybox "$dir/bundle/rootfs/bin/$applet"
+done
+(cd "$dir/bundle" && "$runc" spec)
+"$python" - "$dir/bundle/config.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+EOF
+
+export REAPER_OVERLAY_BASE=$dir/overlay
+"$python" - "$iterations" "$warmup" "$dir" "$runc" "$(readlink -f "$busybox")" <<'EOF'
+import ctypes, os, select, statistics, subprocess, sys, time
+
+iterations, warmup = int(sys.argv[1]), int(sys.argv[2])
+d, runc = sys.argv[3], sys.argv[4]
+PR_SET_CHILD_SUBREAPER = 36
+if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+    sys.exit("cannot become a child subreaper")
+
+bundle = d + "/bundle"
+run_id = d.rsplit(".", 1)[-1]  # runc names cgroups after ids: keep parallel runs apart
+runtimes = {
+    "runc": [runc, "--root", d + "/runc-state"],
+    "reaper": [d + "/bin/reaper-runtime", "--root", d + "/reaper-state"],
+}
+
+
+def reap_orphans():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def call(runtime, *args):
+    # stderr to a file, not a pipe: a created process keeps the CLI's stdio until it exits.
+    with open(d + "/stderr", "w+") as err:
+        r = subprocess.run(runtimes[runtime] + list(args), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=err)
+        if r.returncode != 0 and args[0] != "run":
+            err.seek(0)
+            sys.exit(f"{runtime} {' '.join(args)}: exit {r.returncode}: {err.read().strip()}")
+    return r.returncode
+
+
+def lifecycle(runtime, cid):
+    pid_file = f"{d}/{runtime}.pid"
+    t0 = time.perf_counter()
+    call(runtime, "create", "--bundle", bundle, "--pid-file", pid_file, cid)
+    pidfd = os.pidfd_open(int(open(pid_file).read()))
+    call(runtime, "start", cid)
+    select.select([pidfd], [], [])
+    os.close(pidfd)
+    reap_orphans()  # runc's init is our child by now: a shim reaps it on SIGCHLD
+    call(runtime, "delete", cid)
+    elapsed = time.perf_counter() - t0
+    reap_orphans()
+    return elapsed * 1000
+
+
+def run(runtime, cid):
+    t0 = time.perf_counter()
+    rc = call(runtime, "run", "--bundle", bundle, cid)
+    elapsed = time.perf_counter() - t0
+    if rc != 0:
+        sys.exit(f"{runtime} run {cid}: exit {rc}")
+    reap_orphans()
+    return elapsed * 1000
+
+
+def p90(values):
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * 90 // 100) - 1)]  # nearest rank
+
+
+# reaper's very first create builds the overlay namespace: time it apart.
+t0 = time.perf_counter()
+call("reaper", "create", "--bundle", bundle, "cold")
+cold = (time.perf_counter() - t0) * 1000
+call("reaper", "delete", "--force", "cold")
+reap_orphans()
+
+results = {}
+for mode, fn in (("lifecycle", lifecycle), ("run", run)):
+    times = {"runc": [], "reaper": []}
+    for i in range(warmup + iterations):
+        order = ("runc", "reaper") if i % 2 == 0 else ("reaper", "runc")
+        for runtime in order:
+            ms = fn(runtime, f"{mode}-{runtime}-{i}-{run_id}")
+            if i >= warmup:
+                times[runtime].append(ms)
+    results[mode] = times
+
+print(f"{iterations} iterations per runtime and mode after {warmup} warm-up rounds, interleaved; "
+      f"/bin/true on a busybox bundle")
+print(f"reaper's first create (builds the overlay namespace): {cold:.1f} ms")
+print(f"{'mode':<10} {'runtime':<7} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'max ms':>8}")
+for mode, times in results.items():
+    for runtime in ("runc", "reaper"):
+        t = times[runtime]
+        print(f"{mode:<10} {runtime:<7} {statistics.median(t):>10.2f} {p90(t):>8.2f} {min(t):>8.2f} {max(t):>8.2f}")
+# Leave no zombie to pid 1: wait (bounded) for any child still exiting.
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    try:
+        if os.waitpid(-1, os.WNOHANG)[0] == 0:
+            time.sleep(0.01)
+    except ChildProcessError:
+        break
+for mode, times in results.items():
+    median_ratio = statistics.median(times["reaper"]) / statistics.median(times["runc"])
+    p90_ratio = p90(times["reaper"]) / p90(times["runc"])
+    print(f"{mode}: reaper/runc median {median_ratio:.2f}x, p90 {p90_ratio:.2f}x")
+EOF
