@@ -21,24 +21,42 @@ struct members {
 	size_t n_monitors;
 	pid_t *mains; /* live main processes (their monitor may be gone) */
 	size_t n_mains;
+	pid_t *sessions; /* sessions of processes whose monitor died before recording the exit */
+	size_t n_sessions;
 };
 
 static void members_free(struct members *m)
 {
 	free(m->monitors);
 	free(m->mains);
+	free(m->sessions);
+}
+
+/* The workload is a session leader: its session id is its pid, and the kernel keeps that pid from
+ * being reused while any process of the session lives. */
+static bool pid_is_ours_or_free(pid_t pid, unsigned long long start)
+{
+	struct proc_stat st;
+	return procfs_stat(pid, &st, NULL) < 0 || st.starttime == start;
 }
 
 static int add_process(struct members *m, const struct proc_state *st, struct error **err)
 {
 	m->monitors = realloc(m->monitors, (m->n_monitors + 1) * sizeof(pid_t));
 	m->mains = realloc(m->mains, (m->n_mains + 1) * sizeof(pid_t));
-	if (m->monitors == NULL || m->mains == NULL)
+	m->sessions = realloc(m->sessions, (m->n_sessions + 1) * sizeof(pid_t));
+	if (m->monitors == NULL || m->mains == NULL || m->sessions == NULL)
 		return err_sys(err, ENOMEM, "process list");
-	if (procfs_alive(st->monitor_pid, st->monitor_start))
+	bool monitor_alive = procfs_alive(st->monitor_pid, st->monitor_start);
+	if (monitor_alive)
 		m->monitors[m->n_monitors++] = st->monitor_pid;
 	if (procfs_alive(st->pid, st->pid_start))
 		m->mains[m->n_mains++] = st->pid;
+	/* A monitor that died before recording the exit left its tree without a root: find what is left
+	 * of it by its session. */
+	if (!monitor_alive && st->status != PROC_STOPPED && st->pid > 0 &&
+	    pid_is_ours_or_free(st->pid, st->pid_start))
+		m->sessions[m->n_sessions++] = st->pid;
 	return 0;
 }
 
@@ -75,7 +93,7 @@ static bool contains(const pid_t *set, size_t n, pid_t pid)
 
 static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct error **err)
 {
-	if (m->n_monitors + m->n_mains == 0) {
+	if (m->n_monitors + m->n_mains + m->n_sessions == 0) {
 		/* Nothing alive to descend from: no need to scan /proc. */
 		*pids = calloc(1, sizeof(pid_t));
 		*n = 0;
@@ -88,7 +106,8 @@ static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct erro
 	memcpy(roots + m->n_monitors, m->mains, m->n_mains * sizeof(pid_t));
 	pid_t *found = NULL;
 	size_t n_found = 0;
-	int rc = procfs_descendants(roots, m->n_monitors + m->n_mains, &found, &n_found, err);
+	int rc = procfs_members(roots, m->n_monitors + m->n_mains, m->sessions, m->n_sessions, &found,
+				&n_found, err);
 	free(roots);
 	if (rc < 0)
 		return -1;

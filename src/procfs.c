@@ -16,18 +16,19 @@ int procfs_parse_stat(const char *text, struct proc_stat *out)
 	if (close == NULL || close[1] != ' ')
 		return -1;
 	*out = (struct proc_stat){0};
-	int pid = 0, ppid = 0;
+	int pid = 0, ppid = 0, session = 0;
 	if (sscanf(text, "%d", &pid) != 1)
 		return -1;
 	/* Fields after comm: 3 state, 4 ppid, 14 utime, 15 stime, 22 starttime, 24 rss. */
 	int n = sscanf(
 		close + 2,
-		"%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
-		&out->state, &ppid, &out->utime, &out->stime, &out->starttime, &out->rss_pages);
-	if (n != 6)
+		"%c %d %*d %d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
+		&out->state, &ppid, &session, &out->utime, &out->stime, &out->starttime, &out->rss_pages);
+	if (n != 7)
 		return -1;
 	out->pid = pid;
 	out->ppid = ppid;
+	out->session = session;
 	return 0;
 }
 
@@ -56,7 +57,7 @@ bool procfs_alive(pid_t pid, unsigned long long start)
 }
 
 struct pid_pair {
-	pid_t pid, ppid;
+	pid_t pid, ppid, session;
 };
 
 static int scan_parents(struct pid_pair **out, size_t *n_out, struct error **err)
@@ -82,7 +83,7 @@ static int scan_parents(struct pid_pair **out, size_t *n_out, struct error **err
 			}
 			pairs = grown;
 		}
-		pairs[n++] = (struct pid_pair){st.pid, st.ppid};
+		pairs[n++] = (struct pid_pair){st.pid, st.ppid, st.session};
 	}
 	closedir(d);
 	if (pairs == NULL)
@@ -101,17 +102,23 @@ static bool contains(const pid_t *set, size_t n, pid_t pid)
 	return false;
 }
 
-int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err)
+int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions, pid_t **out,
+		   size_t *n_out, struct error **err)
 {
 	cleanup_free struct pid_pair *pairs = NULL;
 	size_t n_pairs = 0;
 	if (scan_parents(&pairs, &n_pairs, err) < 0)
 		return -1;
-	/* Breadth-first over the parent links: found[] grows as children of known members turn up. */
 	pid_t *found = malloc((n_pairs + 1) * sizeof(pid_t));
 	if (found == NULL)
 		return err_sys(err, ENOMEM, "scan /proc");
 	size_t n_found = 0;
+	for (size_t i = 0; i < n_pairs; i++) {
+		if (contains(sessions, n_sessions, pairs[i].session) &&
+		    !contains(roots, n_roots, pairs[i].pid))
+			found[n_found++] = pairs[i].pid;
+	}
+	/* Breadth-first over the parent links: found[] grows as children of known members turn up. */
 	for (bool grew = true; grew;) {
 		grew = false;
 		for (size_t i = 0; i < n_pairs; i++) {
@@ -128,4 +135,9 @@ int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *
 	*out = found;
 	*n_out = n_found;
 	return 0;
+}
+
+int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err)
+{
+	return procfs_members(roots, n_roots, NULL, 0, out, n_out, err);
 }

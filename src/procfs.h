@@ -11,6 +11,7 @@
 struct proc_stat {
 	pid_t pid;
 	pid_t ppid;
+	pid_t session;
 	char state;               /* R, S, D, Z, T, ... */
 	unsigned long long utime; /* clock ticks */
 	unsigned long long stime;
@@ -27,5 +28,8 @@ bool procfs_alive(pid_t pid, unsigned long long start);
 
 /* Every descendant of the given roots (not the roots), from one scan of /proc. */
 int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err);
+/* The same, plus every process of the given sessions and its descendants. */
+int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions, pid_t **out,
+		   size_t *n_out, struct error **err);
 
 #endif

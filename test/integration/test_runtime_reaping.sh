@@ -99,6 +99,23 @@ wait_until 5 pid_gone "$main" || fail "main $main survived delete --force"
 wait_until 5 pid_gone "$child" || fail "child $child survived delete --force"
 pass "without its monitor, a container's processes are still found and deleted"
 
+# The monitor dies, then the main exits too, leaving a background child: nothing roots that child
+# in the tree any more, but it is still in the workload's session, and delete finds it there.
+new_bundle stranded sh -c 'sleep 100 & echo $!; while :; do sleep 1; done' >/dev/null
+run_detached stranded
+wait_until 5 eval '[[ -s $T/stranded.out ]]' || fail "stranded did not start"
+child=$(head -1 "$T/stranded.out")
+main=$(record stranded pid)
+kill -9 "$(record stranded monitor_pid)"
+wait_until 5 pid_gone "$(record stranded monitor_pid)" || fail "the monitor did not die"
+kill -9 "$main"
+wait_until 5 pid_gone "$main" || fail "main $main did not die"
+assert_eq stopped "$(status_of stranded)" "status with monitor and main gone"
+assert_contains "$(rt ps stranded)" "$child" "ps finds the stranded child by its session"
+rt delete stranded || fail "delete of a container whose monitor and main are gone"
+wait_until 5 pid_gone "$child" || fail "child $child of a dead main survived delete"
+pass "a child outliving both its monitor and its main is found by session and deleted"
+
 # Many short containers in a row: no accumulation.
 for i in $(seq 1 10); do
 	new_bundle "short$i" sh -c 'sleep 0.01 & exit 0' >/dev/null
