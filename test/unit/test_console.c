@@ -17,21 +17,6 @@
 #include "console.h"
 #include "testlib.h"
 
-/* case_dir is made and removed in Check's parent (unchecked fixture), so a test that fails or is
- * killed leaves nothing behind. */
-static char *case_dir;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-}
-
 /* Read what arrives on fd within a second, up to want bytes. */
 static char *read_some(int fd, size_t want)
 {
@@ -236,8 +221,7 @@ END_TEST
 
 START_TEST(send_and_receive_over_a_socket_path)
 {
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/console.sock", case_dir), 0);
+	char *path = testlib_path("console.sock");
 	int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	strcpy(addr.sun_path, path);
@@ -272,8 +256,7 @@ START_TEST(send_to_a_bad_path)
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
 	struct error *err = NULL;
-	char *missing = NULL;
-	ck_assert_int_ge(asprintf(&missing, "%s/missing.sock", case_dir), 0);
+	char *missing = testlib_path("missing.sock");
 	ck_assert_int_lt(console_send(missing, p[0], "console", &err), 0);
 	ck_assert_int_eq(err->errnum, ENOENT);
 	ck_assert_ptr_nonnull(strstr(err_message(err), missing));
@@ -389,7 +372,7 @@ int main(void)
 {
 	Suite *s = suite_create("console");
 	TCase *tc = tcase_create("console");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_test(tc, open_gives_a_working_pty_pair);
 	tcase_add_test(tc, open_with_a_size);
 	tcase_add_test(tc, resize_is_visible_on_the_slave);

@@ -19,56 +19,13 @@
 #include "fsutil.h"
 #include "testlib.h"
 
-/* case_dir is made and removed in Check's parent (unchecked fixture), so a test that fails or is
- * killed leaves nothing behind; each test works in its own subdirectory of it. */
-static char *case_dir;
-static char *dir;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-}
-
-static void setup(void)
-{
-	ck_assert_int_ge(asprintf(&dir, "%s/t-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	umask(022);
-}
-
-static void teardown(void)
-{
-	testlib_rmtree(dir);
-	free(dir);
-}
-
-static char *at(const char *name)
-{
-	char *p = NULL;
-	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
-	return p;
-}
-
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-	ck_assert_msg(lstat(path, &st) == 0, "lstat %s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
 
-/* The names in dir, space-separated and sorted, to see that no temp file was left. */
+/* The names in path, space-separated and sorted, to see that no temp file was left. */
 static char *listing(const char *path)
 {
 	struct dirent **names;
@@ -89,19 +46,19 @@ static char *listing(const char *path)
 
 START_TEST(mkdir_p_creates_every_level_with_the_mode)
 {
-	char *deep = at("a/b/c");
+	char *deep = testlib_path("a/b/c");
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_mkdir_p(deep, 0700, &err), 0);
 	ck_assert_ptr_null(err);
-	char *a = at("a"), *b = at("a/b");
-	ck_assert_int_eq(mode_of(a), 0700);
-	ck_assert_int_eq(mode_of(b), 0700);
-	ck_assert_int_eq(mode_of(deep), 0700);
+	char *a = testlib_path("a"), *b = testlib_path("a/b");
+	ck_assert_int_eq(testlib_mode(a), 0700);
+	ck_assert_int_eq(testlib_mode(b), 0700);
+	ck_assert_int_eq(testlib_mode(deep), 0700);
 	/* Another mode, umask cleared so it shows exactly. */
 	umask(0);
-	char *other = at("x/y");
+	char *other = testlib_path("x/y");
 	ck_assert_int_eq(fs_mkdir_p(other, 0751, &err), 0);
-	ck_assert_int_eq(mode_of(other), 0751);
+	ck_assert_int_eq(testlib_mode(other), 0751);
 	free(deep);
 	free(a);
 	free(b);
@@ -111,14 +68,14 @@ END_TEST
 
 START_TEST(mkdir_p_of_existing_directories_is_fine)
 {
-	char *deep = at("a/b");
+	char *deep = testlib_path("a/b");
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_mkdir_p(deep, 0700, &err), 0);
 	ck_assert_int_eq(chmod(deep, 0755), 0);
 	ck_assert_int_eq(fs_mkdir_p(deep, 0700, &err), 0);
-	ck_assert_int_eq(mode_of(deep), 0755); /* existing directories keep their mode */
-	ck_assert_int_eq(fs_mkdir_p(dir, 0700, &err), 0);
-	char *slash = at("a/b/");
+	ck_assert_int_eq(testlib_mode(deep), 0755); /* existing directories keep their mode */
+	ck_assert_int_eq(fs_mkdir_p(testlib_test_dir(), 0700, &err), 0);
+	char *slash = testlib_path("a/b/");
 	ck_assert_int_eq(fs_mkdir_p(slash, 0700, &err), 0);
 	ck_assert_ptr_null(err);
 	free(deep);
@@ -128,7 +85,7 @@ END_TEST
 
 START_TEST(mkdir_p_with_a_file_in_the_way_fails)
 {
-	char *file = at("f");
+	char *file = testlib_path("f");
 	testlib_write_file(file, "x");
 	struct error *err = NULL;
 	/* The file is the target itself. */
@@ -138,7 +95,7 @@ START_TEST(mkdir_p_with_a_file_in_the_way_fails)
 	ck_assert_ptr_nonnull(strstr(err_message(err), file));
 	err_free(&err);
 	/* The file is a parent. */
-	char *below = at("f/sub/dir");
+	char *below = testlib_path("f/sub/dir");
 	ck_assert_int_lt(fs_mkdir_p(below, 0700, &err), 0);
 	ck_assert_int_eq(err->errnum, ENOTDIR);
 	err_free(&err);
@@ -162,29 +119,30 @@ END_TEST
 
 START_TEST(mkdir_p_relative)
 {
-	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(chdir(testlib_test_dir()), 0);
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_mkdir_p("rel/one", 0700, &err), 0);
-	ck_assert_int_eq(mode_of("rel/one"), 0700);
+	ck_assert_int_eq(testlib_mode("rel/one"), 0700);
 }
 END_TEST
 
 START_TEST(remove_tree_removes_nested_content)
 {
-	char *root = at("tree");
-	char *deep = at("tree/a/b/c");
+	char *root = testlib_path("tree");
+	char *deep = testlib_path("tree/a/b/c");
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_mkdir_p(deep, 0700, &err), 0);
-	char *f1 = at("tree/file"), *f2 = at("tree/a/b/c/file"), *fifo = at("tree/a/fifo");
+	char *f1 = testlib_path("tree/file"), *f2 = testlib_path("tree/a/b/c/file"),
+	     *fifo = testlib_path("tree/a/fifo");
 	testlib_write_file(f1, "1");
 	testlib_write_file(f2, "2");
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	char *ro = at("tree/a/b");
+	char *ro = testlib_path("tree/a/b");
 	ck_assert_int_eq(chmod(ro, 0500), 0); /* read-only dirs are no obstacle to root */
 	ck_assert_int_eq(fs_remove_tree(root, &err), 0);
 	ck_assert_ptr_null(err);
 	ck_assert(!exists(root));
-	char *left = listing(dir);
+	char *left = listing(testlib_test_dir());
 	ck_assert_str_eq(left, "");
 	free(left);
 	free(root);
@@ -199,13 +157,13 @@ END_TEST
 START_TEST(remove_tree_does_not_follow_symlinks)
 {
 	/* outside/ must survive: a link to it inside the tree is removed, not followed. */
-	char *outside = at("outside"), *kept = at("outside/kept");
+	char *outside = testlib_path("outside"), *kept = testlib_path("outside/kept");
 	ck_assert_int_eq(mkdir(outside, 0700), 0);
 	testlib_write_file(kept, "precious");
-	char *root = at("tree"), *sub = at("tree/sub");
+	char *root = testlib_path("tree"), *sub = testlib_path("tree/sub");
 	ck_assert_int_eq(mkdir(root, 0700), 0);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	char *link_dir = at("tree/sub/to-outside"), *link_file = at("tree/to-kept");
+	char *link_dir = testlib_path("tree/sub/to-outside"), *link_file = testlib_path("tree/to-kept");
 	ck_assert_int_eq(symlink(outside, link_dir), 0);
 	ck_assert_int_eq(symlink(kept, link_file), 0);
 	struct error *err = NULL;
@@ -217,7 +175,7 @@ START_TEST(remove_tree_does_not_follow_symlinks)
 	free(text);
 
 	/* The path itself a symlink to a directory: the link goes, the directory stays. */
-	char *top_link = at("link-to-outside");
+	char *top_link = testlib_path("link-to-outside");
 	ck_assert_int_eq(symlink(outside, top_link), 0);
 	ck_assert_int_eq(fs_remove_tree(top_link, &err), 0);
 	ck_assert(!exists(top_link));
@@ -234,11 +192,11 @@ END_TEST
 
 START_TEST(remove_tree_of_a_missing_path_or_a_file)
 {
-	char *missing = at("missing");
+	char *missing = testlib_path("missing");
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_remove_tree(missing, &err), 0);
 	ck_assert_ptr_null(err);
-	char *file = at("plain");
+	char *file = testlib_path("plain");
 	testlib_write_file(file, "x");
 	ck_assert_int_eq(fs_remove_tree(file, &err), 0);
 	ck_assert(!exists(file));
@@ -249,7 +207,8 @@ END_TEST
 
 START_TEST(remove_tree_stays_on_its_filesystem)
 {
-	char *root = at("tree"), *mnt = at("tree/mnt"), *inside = at("tree/mnt/inside");
+	char *root = testlib_path("tree"), *mnt = testlib_path("tree/mnt"),
+	     *inside = testlib_path("tree/mnt/inside");
 	struct error *err = NULL;
 	ck_assert_int_eq(fs_mkdir_p(mnt, 0700, &err), 0);
 	/* A private mount namespace: the tmpfs goes away with this test's process whatever happens. */
@@ -278,14 +237,14 @@ typedef int (*write_fn)(const char *, const void *, size_t, mode_t, struct error
 
 static void check_write_replaces(write_fn write_file)
 {
-	char *path = at("file");
+	char *path = testlib_path("file");
 	struct error *err = NULL;
 	ck_assert_int_eq(write_file(path, "first", 5, 0600, &err), 0);
 	ck_assert_ptr_null(err);
 	char *text = testlib_read_file(path);
 	ck_assert_str_eq(text, "first");
 	free(text);
-	ck_assert_int_eq(mode_of(path), 0600);
+	ck_assert_int_eq(testlib_mode(path), 0600);
 
 	/* Shorter content replaces the file entirely; the new mode applies. */
 	umask(0);
@@ -293,7 +252,7 @@ static void check_write_replaces(write_fn write_file)
 	text = testlib_read_file(path);
 	ck_assert_str_eq(text, "2nd");
 	free(text);
-	ck_assert_int_eq(mode_of(path), 0640);
+	ck_assert_int_eq(testlib_mode(path), 0640);
 
 	/* Binary content with NULs, and an empty file. */
 	ck_assert_int_eq(write_file(path, "a\0b", 3, 0600, &err), 0);
@@ -305,7 +264,7 @@ static void check_write_replaces(write_fn write_file)
 	ck_assert_int_eq(st.st_size, 0);
 
 	/* No temp file is left beside it. */
-	char *names = listing(dir);
+	char *names = listing(testlib_test_dir());
 	ck_assert_str_eq(names, "file");
 	free(names);
 	free(path);
@@ -326,7 +285,7 @@ END_TEST
 static void check_write_replaces_a_symlink(write_fn write_file)
 {
 	/* A symlink at the path is replaced, never written through. */
-	char *target = at("target"), *path = at("link");
+	char *target = testlib_path("target"), *path = testlib_path("link");
 	testlib_write_file(target, "untouched");
 	ck_assert_int_eq(symlink(target, path), 0);
 	struct error *err = NULL;
@@ -359,19 +318,19 @@ END_TEST
 static void check_write_failures(write_fn write_file)
 {
 	struct error *err = NULL;
-	char *missing = at("no/such/dir/file");
+	char *missing = testlib_path("no/such/dir/file");
 	ck_assert_int_lt(write_file(missing, "x", 1, 0600, &err), 0);
 	ck_assert_int_eq(err->kind, ERR_SYSTEM);
 	ck_assert_int_eq(err->errnum, ENOENT);
 	err_free(&err);
 	/* A directory in the way: the rename fails, the temp file is cleaned up. */
-	char *sub = at("sub");
+	char *sub = testlib_path("sub");
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	ck_assert_int_lt(write_file(sub, "x", 1, 0600, &err), 0);
 	ck_assert_int_eq(err->errnum, EISDIR);
 	ck_assert_ptr_nonnull(strstr(err_message(err), sub));
 	err_free(&err);
-	char *names = listing(dir);
+	char *names = listing(testlib_test_dir());
 	ck_assert_str_eq(names, "sub");
 	free(names);
 	free(missing);
@@ -394,7 +353,7 @@ END_TEST
  * times: each read is one whole version, never a mix or a truncated file. */
 static void check_readers_see_whole_versions(write_fn write_file, int rounds)
 {
-	char *path = at("file");
+	char *path = testlib_path("file");
 	size_t len = 64 * 1024;
 	char *a = malloc(len), *b = malloc(len);
 	memset(a, 'a', len);
@@ -488,7 +447,7 @@ static void read_too_big(const char *path, size_t max)
 
 START_TEST(read_file_size_limits)
 {
-	char *path = at("sized");
+	char *path = testlib_path("sized");
 	/* Sizes around the initial 4096-byte buffer and its growth. */
 	static const size_t sizes[] = {0, 1, 100, 4095, 4096, 4097, 8192, 8193, 100000};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -510,7 +469,7 @@ END_TEST
 
 START_TEST(read_file_missing_and_special)
 {
-	char *path = at("missing");
+	char *path = testlib_path("missing");
 	char *text = NULL;
 	size_t len = 0;
 	struct error *err = NULL;
@@ -520,7 +479,7 @@ START_TEST(read_file_missing_and_special)
 	ck_assert_ptr_nonnull(strstr(err_message(err), path));
 	err_free(&err);
 	/* A directory cannot be read as a file. */
-	ck_assert_int_lt(fs_read_file(dir, 100, &text, &len, &err), 0);
+	ck_assert_int_lt(fs_read_file(testlib_test_dir(), 100, &text, &len, &err), 0);
 	ck_assert_int_eq(err->errnum, EISDIR);
 	err_free(&err);
 	/* /proc files report size 0 but have content. */
@@ -593,8 +552,7 @@ int main(void)
 {
 	Suite *s = suite_create("fsutil");
 	TCase *tc = tcase_create("fsutil");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testlib_use_scratch(tc, TESTLIB_UMASK_022);
 	tcase_add_test(tc, mkdir_p_creates_every_level_with_the_mode);
 	tcase_add_test(tc, mkdir_p_of_existing_directories_is_fine);
 	tcase_add_test(tc, mkdir_p_with_a_file_in_the_way_fails);

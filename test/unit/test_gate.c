@@ -18,35 +18,11 @@
 #include "loop.h"
 #include "testlib.h"
 
-/* case_dir is made and removed in Check's parent (unchecked fixture), so a test that fails or is
- * killed leaves nothing behind; each test works in its own subdirectory of it. */
-static char *case_dir;
-static char *dir;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-}
-
+/* Each test starts with a gate made in its own directory. */
 static void setup(void)
 {
-	ck_assert_int_ge(asprintf(&dir, "%s/t-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	umask(022);
 	struct error *err = NULL;
-	ck_assert_int_eq(gate_create(dir, &err), 0);
-}
-
-static void teardown(void)
-{
-	testlib_rmtree(dir);
-	free(dir);
+	ck_assert_int_eq(gate_create(testlib_test_dir(), &err), 0);
 }
 
 static int pidfd_of(pid_t pid)
@@ -68,7 +44,7 @@ static pid_t spawn_workload(int progress_fd, enum after_gate then, uid_t uid)
 		return pid;
 	int handle = -1;
 	struct error *err = NULL;
-	if (gate_handle(dir, &handle, &err) < 0)
+	if (gate_handle(testlib_test_dir(), &handle, &err) < 0)
 		_exit(10);
 	if (uid != 0 && setuid(uid) < 0) /* a workload that dropped root still gets through */
 		_exit(11);
@@ -127,14 +103,13 @@ static int reap(pid_t pid)
 
 START_TEST(fifo_is_0622_and_made_once)
 {
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, GATE_NAME), 0);
+	char *path = testlib_path(GATE_NAME);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert(S_ISFIFO(st.st_mode));
 	ck_assert_int_eq(st.st_mode & 07777, 0622); /* exact, whatever the umask */
 	struct error *err = NULL;
-	ck_assert_int_lt(gate_create(dir, &err), 0);
+	ck_assert_int_lt(gate_create(testlib_test_dir(), &err), 0);
 	ck_assert_int_eq(err->errnum, EEXIST);
 	ck_assert_ptr_nonnull(strstr(err_message(err), path));
 	err_free(&err);
@@ -152,7 +127,8 @@ START_TEST(child_blocks_until_open_then_exec_releases_start)
 	ck_assert(!readable_within(progress[0], 200));
 	int pidfd = pidfd_of(pid);
 	struct error *err = NULL;
-	ck_assert_msg(gate_open(dir, pidfd, 5000, &err) == 0, "gate_open: %s", err_message(err));
+	ck_assert_msg(gate_open(testlib_test_dir(), pidfd, 5000, &err) == 0, "gate_open: %s",
+		      err_message(err));
 	ck_assert_int_eq(read_progress(progress[0]), 'o');
 	assert_runs_sleep(pid);
 	kill(pid, SIGKILL);
@@ -173,14 +149,15 @@ START_TEST(open_before_the_child_arrives)
 	if (pid == 0) {
 		usleep(100 * 1000);
 		int handle = -1;
-		if (gate_handle(dir, &handle, NULL) < 0 || gate_wait(handle, NULL) < 0)
+		if (gate_handle(testlib_test_dir(), &handle, NULL) < 0 || gate_wait(handle, NULL) < 0)
 			_exit(10);
 		execl("/bin/true", "true", (char *)NULL);
 		_exit(127);
 	}
 	struct error *err = NULL;
 	int pidfd = pidfd_of(pid);
-	ck_assert_msg(gate_open(dir, pidfd, 5000, &err) == 0, "gate_open: %s", err_message(err));
+	ck_assert_msg(gate_open(testlib_test_dir(), pidfd, 5000, &err) == 0, "gate_open: %s",
+		      err_message(err));
 	int status = reap(pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(pidfd);
@@ -197,7 +174,7 @@ START_TEST(failed_exec_returns_the_childs_error)
 	ck_assert_int_eq(read_progress(progress[0]), 'w');
 	int pidfd = pidfd_of(pid);
 	struct error *err = NULL;
-	ck_assert_int_lt(gate_open(dir, pidfd, 5000, &err), 0);
+	ck_assert_int_lt(gate_open(testlib_test_dir(), pidfd, 5000, &err), 0);
 	ck_assert_ptr_nonnull(err);
 	char want[256];
 	snprintf(want, sizeof(want), "exec /nonexistent/cmd: %s", strerror(ENOENT));
@@ -222,7 +199,7 @@ START_TEST(child_dead_before_the_gate_is_err_state)
 	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
 	struct error *err = NULL;
 	uint64_t start = loop_now_ms();
-	ck_assert_int_lt(gate_open(dir, pidfd, 5000, &err), 0);
+	ck_assert_int_lt(gate_open(testlib_test_dir(), pidfd, 5000, &err), 0);
 	ck_assert_uint_lt(loop_now_ms() - start, 2000); /* the pidfd ended the wait, not the timeout */
 	ck_assert_int_eq(err->kind, ERR_STATE);
 	ck_assert_str_eq(err_message(err), "the process exited before it was started");
@@ -241,7 +218,7 @@ START_TEST(child_killed_while_blocked_is_err_state)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		int handle = -1;
-		if (gate_handle(dir, &handle, NULL) < 0)
+		if (gate_handle(testlib_test_dir(), &handle, NULL) < 0)
 			_exit(10);
 		pause(); /* stands for a workload still setting up */
 		_exit(0);
@@ -249,7 +226,7 @@ START_TEST(child_killed_while_blocked_is_err_state)
 	int pidfd = pidfd_of(pid);
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	struct error *err = NULL;
-	ck_assert_int_lt(gate_open(dir, pidfd, 5000, &err), 0);
+	ck_assert_int_lt(gate_open(testlib_test_dir(), pidfd, 5000, &err), 0);
 	ck_assert_int_eq(err->kind, ERR_STATE);
 	err_free(&err);
 	int status = reap(pid);
@@ -264,7 +241,7 @@ START_TEST(child_that_never_comes_times_out)
 {
 	struct error *err = NULL;
 	uint64_t start = loop_now_ms();
-	ck_assert_int_lt(gate_open(dir, -1, 150, &err), 0);
+	ck_assert_int_lt(gate_open(testlib_test_dir(), -1, 150, &err), 0);
 	uint64_t took = loop_now_ms() - start;
 	ck_assert_msg(took >= 149 && took < 2000, "took %llu ms", (unsigned long long)took);
 	ck_assert_str_eq(err_message(err), "timed out after 150 ms waiting for the process to exec");
@@ -279,7 +256,7 @@ START_TEST(child_that_never_comes_times_out)
 	}
 	int pidfd = pidfd_of(pid);
 	start = loop_now_ms();
-	ck_assert_int_lt(gate_open(dir, pidfd, 100, &err), 0);
+	ck_assert_int_lt(gate_open(testlib_test_dir(), pidfd, 100, &err), 0);
 	ck_assert_uint_ge(loop_now_ms() - start, 99);
 	ck_assert_ptr_nonnull(strstr(err_message(err), "timed out after 100 ms"));
 	err_free(&err);
@@ -303,7 +280,8 @@ START_TEST(unprivileged_workload_gets_through)
 	ck_assert_int_eq(read_progress(progress[0]), 'w');
 	int pidfd = pidfd_of(pid);
 	struct error *err = NULL;
-	ck_assert_msg(gate_open(dir, pidfd, 5000, &err) == 0, "gate_open: %s", err_message(err));
+	ck_assert_msg(gate_open(testlib_test_dir(), pidfd, 5000, &err) == 0, "gate_open: %s",
+		      err_message(err));
 	assert_runs_sleep(pid);
 	kill(pid, SIGKILL);
 	reap(pid);
@@ -323,7 +301,7 @@ START_TEST(child_that_exits_without_exec_after_the_gate)
 	ck_assert_int_eq(read_progress(progress[0]), 'w');
 	struct error *err = NULL;
 	uint64_t start = loop_now_ms();
-	int rc = gate_open(dir, -1, 5000, &err);
+	int rc = gate_open(testlib_test_dir(), -1, 5000, &err);
 	ck_assert_uint_lt(loop_now_ms() - start, 2000);
 	ck_assert_msg(rc == 0, "gate_open: %s", err_message(err));
 	reap(pid);
@@ -334,8 +312,7 @@ END_TEST
 
 START_TEST(missing_gate_errors)
 {
-	char *empty = NULL;
-	ck_assert_int_ge(asprintf(&empty, "%s/empty", dir), 0);
+	char *empty = testlib_path("empty");
 	ck_assert_int_eq(mkdir(empty, 0700), 0);
 	struct error *err = NULL;
 	int handle = 12345;
@@ -357,8 +334,8 @@ int main(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *tc = tcase_create("gate");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testlib_use_scratch(tc, TESTLIB_UMASK_022);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, fifo_is_0622_and_made_once);
 	tcase_add_test(tc, child_blocks_until_open_then_exec_releases_start);
 	tcase_add_test(tc, open_before_the_child_arrives);

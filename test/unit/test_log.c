@@ -13,28 +13,12 @@
 #include "log.h"
 #include "testlib.h"
 
-/* case_dir is made and removed in Check's parent (unchecked fixture), so a test that fails or is
- * killed leaves nothing behind; each test works in its own subdirectory of it. */
-static char *case_dir;
-static char *dir;
+/* Each test logs to a file "log" in its own directory, with the environment cleared of settings. */
 static char *path;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-}
 
 static void setup(void)
 {
-	ck_assert_int_ge(asprintf(&dir, "%s/t-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_ge(asprintf(&path, "%s/log", dir), 0);
+	path = testlib_path("log");
 	unsetenv("REAPER_TEST_LOG");
 	unsetenv("REAPER_LOG_LEVEL");
 	unsetenv("REAPER_LOG_FORMAT");
@@ -43,8 +27,6 @@ static void setup(void)
 static void teardown(void)
 {
 	log_close();
-	testlib_rmtree(dir);
-	free(dir);
 	free(path);
 }
 
@@ -100,9 +82,7 @@ static void assert_rfc3339_utc(const char *when)
 START_TEST(silent_by_default)
 {
 	/* Point stdout and stderr at files: an unconfigured logger writes to neither. */
-	char *out_path = NULL, *err_path = NULL;
-	ck_assert_int_ge(asprintf(&out_path, "%s/stdout", dir), 0);
-	ck_assert_int_ge(asprintf(&err_path, "%s/stderr", dir), 0);
+	char *out_path = testlib_path("stdout"), *err_path = testlib_path("stderr");
 	int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	int errf = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(out, 0);
@@ -170,8 +150,7 @@ END_TEST
 START_TEST(log_open_of_a_missing_directory_fails)
 {
 	struct error *err = NULL;
-	char *bad = NULL;
-	ck_assert_int_ge(asprintf(&bad, "%s/no/such/dir/log", dir), 0);
+	char *bad = testlib_path("no/such/dir/log");
 	ck_assert_int_lt(log_open(bad, LOG_FORMAT_TEXT, LOG_LEVEL_INFO, &err), 0);
 	ck_assert_int_eq(err->kind, ERR_SYSTEM);
 	ck_assert_int_eq(err->errnum, ENOENT);
@@ -533,7 +512,7 @@ int main(void)
 {
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("log");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, silent_by_default);
 	tcase_add_test(tc, log_open_creates_0600_and_appends);

@@ -897,35 +897,12 @@ END_TEST
 
 /* ---- spec_load ---- */
 
-/* Bundles live under a directory that an unchecked fixture (Check's parent process) makes and
- * removes, so a failing test leaves nothing in $TMPDIR. */
-static char *case_dir;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-	case_dir = NULL;
-}
-
-static char *bundle_dir(void)
-{
-	char *dir = NULL;
-	ck_assert_int_ge(asprintf(&dir, "%s/bundle-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}
+/* Each test's bundle is its own scratch directory (see testlib_use_scratch). */
 
 START_TEST(load_reads_the_bundle)
 {
-	char *dir = bundle_dir();
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/config.json", dir), 0);
+	const char *dir = testlib_test_dir();
+	char *path = testlib_path("config.json");
 	char *json = json_of(full_config);
 	testlib_write_file(path, json);
 	struct spec s;
@@ -944,14 +921,12 @@ START_TEST(load_reads_the_bundle)
 	free(slashed);
 	free(json);
 	free(path);
-	testlib_rmtree(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(load_names_a_missing_file)
 {
-	char *dir = bundle_dir();
+	const char *dir = testlib_test_dir();
 	struct spec s;
 	struct error *err = NULL;
 	ck_assert_int_lt(spec_load(dir, &s, &err), 0);
@@ -963,16 +938,13 @@ START_TEST(load_names_a_missing_file)
 	assert_zeroed_spec(&s);
 	err_free(&err);
 	free(want);
-	testlib_rmtree(dir);
-	free(dir);
 }
 END_TEST
 
 START_TEST(load_refuses_what_is_not_a_small_regular_file)
 {
-	char *dir = bundle_dir();
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/config.json", dir), 0);
+	const char *dir = testlib_test_dir();
+	char *path = testlib_path("config.json");
 	struct spec s;
 	struct error *err = NULL;
 	char *want = NULL;
@@ -1017,8 +989,6 @@ START_TEST(load_refuses_what_is_not_a_small_regular_file)
 	err_free(&err);
 
 	free(path);
-	testlib_rmtree(dir);
-	free(dir);
 }
 END_TEST
 
@@ -1123,7 +1093,7 @@ static Suite *spec_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_test(tc, load_reads_the_bundle);
 	tcase_add_test(tc, load_names_a_missing_file);
 	tcase_add_test(tc, load_refuses_what_is_not_a_small_regular_file);

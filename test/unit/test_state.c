@@ -16,49 +16,6 @@
 #include "state.h"
 #include "testlib.h"
 
-/* case_dir is made and removed in Check's parent (unchecked fixture), so a test that fails or is
- * killed leaves nothing behind; each test works in its own subdirectory of it. */
-static char *case_dir;
-static char *root;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-}
-
-static void setup(void)
-{
-	ck_assert_int_ge(asprintf(&root, "%s/t-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	umask(022);
-}
-
-static void teardown(void)
-{
-	testlib_rmtree(root);
-	free(root);
-}
-
-static char *at(const char *name)
-{
-	char *p = NULL;
-	ck_assert_int_ge(asprintf(&p, "%s/%s", root, name), 0);
-	return p;
-}
-
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-	ck_assert_msg(lstat(path, &st) == 0, "lstat %s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
-}
-
 /* ---- ids ---- */
 
 static void id_ok(const char *id)
@@ -153,21 +110,21 @@ END_TEST
 
 START_TEST(make_dir_creates_0700_with_parents)
 {
-	char *ns = at("state/default");
-	char *dir = state_container_dir(root, "state/default", "c1");
-	char *state = at("state");
+	char *ns = testlib_path("state/default");
+	char *dir = state_container_dir(testlib_test_dir(), "state/default", "c1");
+	char *state = testlib_path("state");
 	struct error *err = NULL;
 	ck_assert_int_eq(state_make_dir(dir, "container c1", &err), 0);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(mode_of(dir), 0700);
-	ck_assert_int_eq(mode_of(ns), 0700);
-	ck_assert_int_eq(mode_of(state), 0700);
+	ck_assert_int_eq(testlib_mode(dir), 0700);
+	ck_assert_int_eq(testlib_mode(ns), 0700);
+	ck_assert_int_eq(testlib_mode(state), 0700);
 	/* An exec directory below it, its exec/ parent made on the way. */
 	char *exec = state_exec_dir(dir, "e1");
 	ck_assert_int_eq(state_make_dir(exec, "exec e1", &err), 0);
-	ck_assert_int_eq(mode_of(exec), 0700);
+	ck_assert_int_eq(testlib_mode(exec), 0700);
 	char *exec_parent = state_file(dir, "exec");
-	ck_assert_int_eq(mode_of(exec_parent), 0700);
+	ck_assert_int_eq(testlib_mode(exec_parent), 0700);
 	free(ns);
 	free(dir);
 	free(state);
@@ -178,7 +135,7 @@ END_TEST
 
 START_TEST(make_dir_of_an_existing_one_is_err_exists)
 {
-	char *dir = at("c1");
+	char *dir = testlib_path("c1");
 	struct error *err = NULL;
 	ck_assert_int_eq(state_make_dir(dir, "container c1", &err), 0);
 	ck_assert_int_lt(state_make_dir(dir, "container c1", &err), 0);
@@ -191,7 +148,7 @@ END_TEST
 
 START_TEST(remove_dir_removes_everything_and_tolerates_missing)
 {
-	char *dir = at("ns/c1");
+	char *dir = testlib_path("ns/c1");
 	char *exec = state_exec_dir(dir, "e1");
 	struct error *err = NULL;
 	ck_assert_int_eq(state_make_dir(exec, "exec e1", &err), 0);
@@ -204,7 +161,7 @@ START_TEST(remove_dir_removes_everything_and_tolerates_missing)
 	ck_assert_int_eq(access(dir, F_OK), -1);
 	ck_assert_int_eq(state_remove_dir(dir, &err), 0); /* again: missing is fine */
 	ck_assert_ptr_null(err);
-	char *ns = at("ns");
+	char *ns = testlib_path("ns");
 	ck_assert_int_eq(access(ns, F_OK), 0); /* only the process directory goes */
 	free(dir);
 	free(exec);
@@ -266,7 +223,7 @@ static void assert_same_record(const struct proc_state *a, const struct proc_sta
 
 static char *make_process_dir(const char *name)
 {
-	char *dir = at(name);
+	char *dir = testlib_path(name);
 	struct error *err = NULL;
 	ck_assert_int_eq(state_make_dir(dir, name, &err), 0);
 	return dir;
@@ -334,7 +291,7 @@ START_TEST(record_file_is_0600_json)
 		umask(s % 2 ? 0 : 077);
 		struct proc_state st = {.id = "c1", .status = (enum proc_status)s};
 		ck_assert_int_eq(state_write(dir, &st, &err), 0);
-		ck_assert_int_eq(mode_of(file), 0600);
+		ck_assert_int_eq(testlib_mode(file), 0600);
 		json_t *doc = json_load_file(file, 0, NULL);
 		ck_assert_ptr_nonnull(doc);
 		ck_assert_str_eq(json_string_value(json_object_get(doc, "status")),
@@ -479,7 +436,7 @@ START_TEST(missing_record_is_err_not_found)
 	ck_assert_ptr_nonnull(strstr(err_message(err), file));
 	err_free(&err);
 	/* The directory itself missing too. */
-	char *gone = at("gone");
+	char *gone = testlib_path("gone");
 	ck_assert_int_lt(state_read(gone, &got, &err), 0);
 	ck_assert_int_eq(err->kind, ERR_NOT_FOUND);
 	err_free(&err);
@@ -572,7 +529,7 @@ START_TEST(update_of_missing_is_err_not_found)
 	struct error *err = NULL;
 	int calls = 0;
 	/* The directory gone (deleted meanwhile). */
-	char *gone = at("gone");
+	char *gone = testlib_path("gone");
 	ck_assert_int_lt(state_update(gone, keep, &calls, &err), 0);
 	ck_assert_int_eq(err->kind, ERR_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(err_message(err), gone));
@@ -721,7 +678,7 @@ static void free_strv(char **v)
 
 START_TEST(list_is_sorted_and_skips_junk)
 {
-	char *ns = at("ns");
+	char *ns = testlib_path("ns");
 	ck_assert_int_eq(mkdir(ns, 0700), 0);
 	static const char *const dirs[] = {"b", "a", "C", "a-2", ".hidden", "z.9", "bad name", "x:y"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -756,16 +713,16 @@ START_TEST(list_of_missing_or_empty_dir_is_empty)
 {
 	char **ids = NULL;
 	struct error *err = NULL;
-	char *missing = at("missing");
+	char *missing = testlib_path("missing");
 	ck_assert_int_eq(state_list(missing, &ids, &err), 0);
 	ck_assert_ptr_nonnull(ids);
 	ck_assert_ptr_null(ids[0]);
 	free_strv(ids);
-	ck_assert_int_eq(state_list(root, &ids, &err), 0);
+	ck_assert_int_eq(state_list(testlib_test_dir(), &ids, &err), 0);
 	ck_assert_ptr_null(ids[0]);
 	free_strv(ids);
 	/* A file where the directory should be is an error. */
-	char *file = at("file");
+	char *file = testlib_path("file");
 	testlib_write_file(file, "");
 	ck_assert_int_lt(state_list(file, &ids, &err), 0);
 	ck_assert_ptr_null(ids);
@@ -798,8 +755,7 @@ int main(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = tcase_create("state");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testlib_use_scratch(tc, TESTLIB_UMASK_022);
 	tcase_add_test(tc, ids_accepted);
 	tcase_add_test(tc, ids_refused);
 	tcase_add_test(tc, ids_name_what_is_checked);

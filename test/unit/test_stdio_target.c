@@ -18,49 +18,19 @@
 /* Any open that blocks kills the test with SIGALRM instead of hanging it. */
 #define BLOCK_GUARD_SECONDS 5
 
-/* The test case's directory is made and removed by an unchecked fixture, which runs in Check's
- * parent process: a test that fails or is killed (its checked teardown never runs) leaves nothing
- * behind. Each test works in its own subdirectory. */
-static char *case_dir;
-static char *tmpdir;
-
-static void case_setup(void)
-{
-	case_dir = testlib_tmpdir();
-}
-
-static void case_teardown(void)
-{
-	testlib_rmtree(case_dir);
-	free(case_dir);
-	case_dir = NULL;
-}
-
 static void setup(void)
 {
-	ck_assert_int_ge(asprintf(&tmpdir, "%s/test-XXXXXX", case_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	alarm(BLOCK_GUARD_SECONDS);
 }
 
 static void teardown(void)
 {
 	alarm(0);
-	testlib_rmtree(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-}
-
-static char *tmp_path(const char *name)
-{
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/%s", tmpdir, name), 0);
-	return path;
 }
 
 static char *make_fifo(const char *name)
 {
-	char *path = tmp_path(name);
+	char *path = testlib_path(name);
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	return path;
 }
@@ -311,7 +281,7 @@ START_TEST(fifo_uri_writer_opens_the_decoded_path)
 	char *path = make_fifo("std out");
 	struct stdio_target t;
 	char *uri = NULL;
-	ck_assert_int_ge(asprintf(&uri, "fifo://%s/std%%20out", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&uri, "fifo://%s/std%%20out", testlib_test_dir()), 0);
 	parse_ok(uri, &t);
 	int wfd, keep;
 	struct error *err = NULL;
@@ -414,7 +384,7 @@ END_TEST
 
 START_TEST(plain_path_to_a_regular_file_appends)
 {
-	char *path = tmp_path("out.log");
+	char *path = testlib_path("out.log");
 	testlib_write_file(path, "old\n");
 	struct stdio_target t;
 	parse_ok(path, &t);
@@ -439,7 +409,7 @@ END_TEST
 
 START_TEST(plain_path_must_exist)
 {
-	char *path = tmp_path("missing");
+	char *path = testlib_path("missing");
 	struct stdio_target t;
 	parse_ok(path, &t);
 	int wfd = 99, keep = 99;
@@ -469,12 +439,13 @@ END_TEST
 START_TEST(plain_path_to_a_directory_is_refused)
 {
 	struct stdio_target t;
-	parse_ok(tmpdir, &t);
+	parse_ok(testlib_test_dir(), &t);
 	int wfd, keep;
 	struct error *err = NULL;
 	ck_assert_int_lt(stdio_open_writer(&t, &wfd, &keep, &err), 0);
 	char *want = NULL;
-	ck_assert_int_ge(asprintf(&want, "%s: not a FIFO, regular file or character device", tmpdir), 0);
+	ck_assert_int_ge(
+		asprintf(&want, "%s: not a FIFO, regular file or character device", testlib_test_dir()), 0);
 	ck_assert_str_eq(err_message(err), want);
 	ck_assert_int_eq(err->kind, ERR_INVALID);
 	err_free(&err);
@@ -489,9 +460,9 @@ START_TEST(file_target_creates_parents_and_appends)
 {
 	mode_t old_umask = umask(022);
 	char *uri = NULL;
-	ck_assert_int_ge(asprintf(&uri, "file://%s/a/b/c.log", tmpdir), 0);
-	char *path = tmp_path("a/b/c.log");
-	char *parent = tmp_path("a/b");
+	ck_assert_int_ge(asprintf(&uri, "file://%s/a/b/c.log", testlib_test_dir()), 0);
+	char *path = testlib_path("a/b/c.log");
+	char *parent = testlib_path("a/b");
 	struct stdio_target t;
 	parse_ok(uri, &t);
 	for (int round = 0; round < 2; round++) {
@@ -554,14 +525,14 @@ END_TEST
 START_TEST(file_target_on_a_directory_fails)
 {
 	char *uri = NULL;
-	ck_assert_int_ge(asprintf(&uri, "file://%s", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&uri, "file://%s", testlib_test_dir()), 0);
 	struct stdio_target t;
 	parse_ok(uri, &t);
 	int wfd, keep;
 	struct error *err = NULL;
 	ck_assert_int_lt(stdio_open_writer(&t, &wfd, &keep, &err), 0);
 	char *want = NULL;
-	ck_assert_int_ge(asprintf(&want, "open %s: Is a directory", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&want, "open %s: Is a directory", testlib_test_dir()), 0);
 	ck_assert_str_eq(err_message(err), want);
 	err_free(&err);
 	free(want);
@@ -727,7 +698,7 @@ END_TEST
 
 START_TEST(regular_file_reader_reads_from_the_start)
 {
-	char *path = tmp_path("input.txt");
+	char *path = testlib_path("input.txt");
 	testlib_write_file(path, "line\n");
 	struct stdio_target t;
 	parse_ok(path, &t);
@@ -779,13 +750,13 @@ END_TEST
 START_TEST(no_fd_is_leaked)
 {
 	char *fifo = make_fifo("f");
-	char *file = tmp_path("file");
+	char *file = testlib_path("file");
 	testlib_write_file(file, "x");
-	char *file_uri = NULL, *fifo_as_file = NULL, *missing = tmp_path("missing");
-	ck_assert_int_ge(asprintf(&file_uri, "file://%s/new/out.log", tmpdir), 0);
+	char *file_uri = NULL, *fifo_as_file = NULL, *missing = testlib_path("missing");
+	ck_assert_int_ge(asprintf(&file_uri, "file://%s/new/out.log", testlib_test_dir()), 0);
 	ck_assert_int_ge(asprintf(&fifo_as_file, "file://%s", fifo), 0);
-	const char *targets[] = {"",           fifo,    file,   file_uri,
-				 fifo_as_file, missing, tmpdir, "binary:///bin/true"};
+	const char *targets[] = {
+		"", fifo, file, file_uri, fifo_as_file, missing, testlib_test_dir(), "binary:///bin/true"};
 	int before = count_fds();
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		struct stdio_target t;
@@ -832,7 +803,7 @@ static Suite *stdio_target_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writer");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fifo_writer_without_reader_does_not_block);
 	tcase_add_test(tc, fifo_uri_writer_opens_the_decoded_path);
@@ -851,7 +822,7 @@ static Suite *stdio_target_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fifo_reader_without_writer_does_not_block);
 	tcase_add_test(tc, stdin_keepalive_holds_off_end_of_file);
