@@ -45,7 +45,8 @@ static void remove_case_dir(void)
 
 static void make_test_dir(void)
 {
-	ck_assert_int_ge(asprintf(&test_dir, "%s/t-XXXXXX", testlib_case_dir()), 0);
+	ck_assert_msg(case_dir != NULL, "no case directory: call testlib_use_scratch");
+	ck_assert_int_ge(asprintf(&test_dir, "%s/t-XXXXXX", case_dir), 0);
 	ck_assert_ptr_nonnull(mkdtemp(test_dir));
 }
 
@@ -68,12 +69,6 @@ void testlib_use_scratch(TCase *tc, enum testlib_umask umask_choice)
 	tcase_add_checked_fixture(tc,
 				  umask_choice == TESTLIB_UMASK_022 ? make_test_dir_umask_022 : make_test_dir,
 				  remove_test_dir);
-}
-
-const char *testlib_case_dir(void)
-{
-	ck_assert_msg(case_dir != NULL, "no case directory: call testlib_use_scratch");
-	return case_dir;
 }
 
 const char *testlib_test_dir(void)

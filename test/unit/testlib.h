@@ -19,8 +19,6 @@ char *testlib_read_file(const char *path);
  * sees do not depend on the umask it was started with. */
 enum testlib_umask { TESTLIB_KEEP_UMASK, TESTLIB_UMASK_022 };
 void testlib_use_scratch(TCase *tc, enum testlib_umask umask_choice);
-/* The directory of the running test case, shared by its tests. */
-const char *testlib_case_dir(void);
 /* The running test's own directory, empty when the test starts. */
 const char *testlib_test_dir(void);
 /* name inside the running test's directory (caller frees). */
