@@ -146,7 +146,7 @@ static int spawn(const struct runtime *rt, const struct create_options *o, const
 				      .console_socket = o->console_socket,
 				      .console_fd = o->console_fd};
 	memcpy(req.stdio, o->stdio, sizeof(req.stdio));
-	if (monitor_spawn(&req, &st->monitor_pid, &st->pid, err) < 0)
+	if (monitor_spawn(&req, &st->monitor_pid, &st->pid, o->exit_fd, err) < 0)
 		return -1;
 	st->status = PROC_CREATED;
 	return 0;

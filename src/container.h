@@ -27,6 +27,7 @@ struct create_options {
 	const char *stdio_paths[3]; /* recorded for State (the shim's FIFO paths); may be NULL */
 	const char *console_socket; /* terminal: runc's console socket path, */
 	int console_fd;             /* or a connected unix socket; -1 for none */
+	int *exit_fd;               /* if not NULL: gets an fd that reaches EOF once the exit is recorded */
 };
 
 char *container_dir(const struct runtime *rt, const char *id, const char *exec_id);
@@ -63,8 +64,13 @@ int container_pids(const struct runtime *rt, const char *id, const char *exec_id
 /* Send sig to every process of the container (or exec), monitors excepted. */
 int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
 			  struct error **err);
-/* Whether any exec of the container still has a live monitor or process. */
+/* Whether any exec of the container, or anything an exec left behind, is still alive. */
 bool container_has_live_execs(const struct runtime *rt, const char *id);
+/* An exec's monitor that outlives its main process stays subreaper of what the exec left behind
+ * (as runc keeps such processes until the container stops). It registers itself in the container
+ * (<dir>/lingering/<pid>) so the container's kill, ps and delete still reach those processes. */
+int container_linger(const struct runtime *rt, const char *id, pid_t monitor, struct error **err);
+void container_unlinger(const struct runtime *rt, const char *id, pid_t monitor);
 /* Ids of the containers in the namespace, or of the execs of a container. */
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err);
 

@@ -150,7 +150,6 @@ static void reply(int sync_fd, const char *fmt, ...)
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fs_write_all(sync_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
-	close(sync_fd);
 }
 
 struct created {
@@ -248,18 +247,18 @@ static bool reap_exited(void)
 
 /* Nothing of the container outlives its main process: there is no pid namespace to do it for us.
  * As subreaper the monitor has descendants exactly while it has children; an init monitor also
- * takes the container's execs down. The tree is signalled again on every wake-up, so a process
- * forked meanwhile goes too. */
+ * takes the container's execs and their leftovers down. The tree is signalled again on every
+ * wake-up, so a process forked meanwhile goes too. */
 static void kill_remaining(const struct monitor_request *req, int sfd)
 {
 	struct runtime rt = {.root = req->root, .ns = req->ns};
 	uint64_t deadline = loop_now_ms() + REAP_GRACE_MS;
 	for (;;) {
 		bool children = reap_exited();
-		bool execs = req->exec_id == NULL && container_has_live_execs(&rt, req->id);
+		bool execs = container_has_live_execs(&rt, req->id);
 		if (!children && !execs)
 			return;
-		container_signal_tree(&rt, req->id, req->exec_id, SIGKILL, NULL);
+		container_signal_tree(&rt, req->id, NULL, SIGKILL, NULL);
 		if (!children)
 			return; /* the execs' own monitors reap them */
 		int left = (int)(deadline - loop_now_ms());
@@ -269,6 +268,17 @@ static void kill_remaining(const struct monitor_request *req, int sfd)
 		}
 		wait_for_child_signal(sfd, left);
 	}
+}
+
+/* What an exec leaves behind (`sh -c 'daemon &'`) stays in the container, as under runc, until the
+ * container stops: the monitor stays their subreaper, registered so the container still finds
+ * them, and goes when the last one has gone. */
+static void linger(const struct monitor_request *req, int sfd)
+{
+	struct runtime rt = {.root = req->root, .ns = req->ns};
+	while (reap_exited())
+		wait_for_child_signal(sfd, -1);
+	container_unlinger(&rt, req->id, getpid());
 }
 
 static void detach_stdio(void)
@@ -297,7 +307,22 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 	if (state_update(dir, mark_stopped, &rec, &err) < 0)
 		log_error("monitor %s: record exit %d: %s", req->id, rec.code, err_message(err));
 	err_free(&err);
-	kill_remaining(req, sfd);
+	struct runtime rt = {.root = req->root, .ns = req->ns};
+	bool leftovers = req->exec_id != NULL && reap_exited();
+	/* Registered before the exit is announced: by the time anyone deletes the exec, the container
+	 * can find its leftovers. */
+	if (leftovers && container_linger(&rt, req->id, getpid(), &err) < 0) {
+		log_warn("monitor %s: %s; killing what the exec left", req->id, err_message(err));
+		err_free(&err);
+		leftovers = false;
+	}
+	close(sync_fd); /* the exit is recorded: creators waiting on the pipe see EOF */
+	if (leftovers)
+		linger(req, sfd);
+	else if (req->exec_id != NULL)
+		container_signal_tree(&rt, req->id, req->exec_id, SIGKILL, NULL), reap_exited();
+	else
+		kill_remaining(req, sfd);
 	return EXIT_SUCCESS;
 }
 

@@ -19,8 +19,11 @@ struct monitor_request {
 };
 
 /* Start a monitor for the process whose record (status creating) is already written; returns once
- * the workload is held at the start gate (its pid in *pid) or setup failed. Bounded wait. */
-int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, struct error **err);
+ * the workload is held at the start gate (its pid in *pid) or setup failed. Bounded wait.
+ * exit_fd, if not NULL, gets a pipe end that reaches EOF once the monitor has recorded the exit
+ * (or has died): how a creator waits for the exit on its event loop. */
+int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, int *exit_fd,
+		  struct error **err);
 
 /* The monitor process itself (the reaper-monitor applet): returns its exit code. sync_fd carries
  * the one-line reply to monitor_spawn. */

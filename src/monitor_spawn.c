@@ -107,7 +107,8 @@ static int read_reply(int fd, char *buf, size_t cap, struct error **err)
 	return 0;
 }
 
-int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, struct error **err)
+int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, int *exit_fd,
+		  struct error **err)
 {
 	int sync[2];
 	if (pipe2(sync, O_CLOEXEC) < 0)
@@ -123,8 +124,8 @@ int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *
 	close(sync[1]);
 	char reply[1200];
 	int rc = read_reply(sync[0], reply, sizeof(reply), err);
-	close(sync[0]);
 	if (rc < 0) {
+		close(sync[0]);
 		kill(child, SIGKILL);
 		reap(child);
 		return -1;
@@ -133,8 +134,14 @@ int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *
 	if (sscanf(reply, "ok %d", &workload) == 1 && workload > 0) {
 		*monitor_pid = child;
 		*pid = workload;
+		/* The monitor keeps its end open until the exit is recorded. */
+		if (exit_fd != NULL)
+			*exit_fd = sync[0];
+		else
+			close(sync[0]);
 		return 0;
 	}
+	close(sync[0]);
 	reap(child); /* it failed and is exiting */
 	if (strncmp(reply, "error ", 6) == 0)
 		return err_new(err, ERR_SYSTEM, "%s", reply + 6);

@@ -1,7 +1,9 @@
 /* A container's processes without a pid namespace: the descendants of its monitors (each monitor
  * is the subreaper of its workload, so orphans stay in the tree) plus the main processes. And what
  * acts on them: kill and delete. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "container.h"
 #include "loop.h"
 #include "procfs.h"
@@ -60,7 +63,62 @@ static int add_process(struct members *m, const struct proc_state *st, struct er
 	return 0;
 }
 
-/* The process itself, or for a container its init and every exec. */
+static char *lingering_path(const struct runtime *rt, const char *id, pid_t monitor)
+{
+	cleanup_free char *dir = container_dir(rt, id, NULL);
+	char *path = NULL;
+	if (dir == NULL || (monitor > 0 ? asprintf(&path, "%s/lingering/%d", dir, (int)monitor)
+					: asprintf(&path, "%s/lingering", dir)) < 0)
+		return NULL;
+	return path;
+}
+
+int container_linger(const struct runtime *rt, const char *id, pid_t monitor, struct error **err)
+{
+	struct proc_stat st;
+	cleanup_free char *path = lingering_path(rt, id, monitor);
+	if (path == NULL)
+		return err_sys(err, ENOMEM, "lingering monitor");
+	if (procfs_stat(monitor, &st, err) < 0 || fs_mkdir_parent(path, 0700, err) < 0)
+		return -1;
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%llu", st.starttime);
+	return fs_write_atomic(path, text, (size_t)n, 0600, err);
+}
+
+void container_unlinger(const struct runtime *rt, const char *id, pid_t monitor)
+{
+	cleanup_free char *path = lingering_path(rt, id, monitor);
+	if (path != NULL)
+		unlink(path);
+}
+
+/* The monitors registered as lingering (files named by their pid, holding their start time). */
+static int add_lingering(const struct runtime *rt, const char *id, struct members *m, struct error **err)
+{
+	cleanup_free char *dir = lingering_path(rt, id, 0);
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (d == NULL)
+		return 0; /* none ever lingered */
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		cleanup_free char *file = NULL, *text = NULL;
+		size_t len;
+		pid_t pid = atoi(e->d_name);
+		if (pid <= 0 || asprintf(&file, "%s/%s", dir, e->d_name) < 0 ||
+		    fs_read_file(file, 64, &text, &len, NULL) < 0)
+			continue; /* not an entry, or gone meanwhile */
+		struct proc_state st = {.status = PROC_STOPPED,
+					.monitor_pid = pid,
+					.monitor_start = strtoull(text, NULL, 10)};
+		rc = add_process(m, &st, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The process itself, or for a container its init, every exec and what execs left behind. */
 static int collect(const struct runtime *rt, const char *id, const char *exec_id, struct members *m,
 		   struct error **err)
 {
@@ -71,15 +129,17 @@ static int collect(const struct runtime *rt, const char *id, const char *exec_id
 	int rc = add_process(m, &st, err);
 	proc_state_free(&st);
 	cleanup_strv char **execs = NULL;
-	if (rc < 0 || exec_id != NULL || container_list(rt, id, &execs, err) < 0)
+	if (rc < 0 || exec_id != NULL)
 		return rc;
+	if (container_list(rt, id, &execs, err) < 0)
+		return -1;
 	for (char **e = execs; *e != NULL && rc == 0; e++) {
 		if (container_read(rt, id, *e, &st, NULL) < 0)
 			continue; /* deleted meanwhile */
 		rc = add_process(m, &st, err);
 		proc_state_free(&st);
 	}
-	return rc;
+	return rc < 0 ? -1 : add_lingering(rt, id, m, err);
 }
 
 static bool contains(const pid_t *set, size_t n, pid_t pid)
@@ -160,10 +220,13 @@ int container_signal_tree(const struct runtime *rt, const char *id, const char *
 
 bool container_has_live_execs(const struct runtime *rt, const char *id)
 {
+	struct members lingering = {0};
+	add_lingering(rt, id, &lingering, NULL);
+	bool live = lingering.n_monitors > 0;
+	members_free(&lingering);
 	cleanup_strv char **execs = NULL;
-	if (container_list(rt, id, &execs, NULL) < 0)
-		return false;
-	bool live = false;
+	if (live || container_list(rt, id, &execs, NULL) < 0)
+		return live;
 	for (char **e = execs; *e != NULL && !live; e++) {
 		struct proc_state st;
 		if (container_read(rt, id, *e, &st, NULL) < 0)
@@ -221,12 +284,16 @@ int container_delete(const struct runtime *rt, const char *id, const char *exec_
 		return err_new(err, ERR_STATE,
 			       "cannot delete %s %s: it is running (stop it first, or use --force)",
 			       exec_id ? "exec" : "container", exec_id ? exec_id : id);
-	struct members m;
-	if (collect(rt, id, exec_id, &m, err) < 0)
-		return -1;
-	container_signal_tree(rt, id, exec_id, SIGKILL, NULL);
-	await_monitors(&m);
-	members_free(&m);
+	/* A finished exec's leftovers belong to the container now (its monitor lingers with them):
+	 * deleting the exec removes its record only. Anything else is killed and waited for. */
+	if (exec_id == NULL || status != PROC_STOPPED) {
+		struct members m;
+		if (collect(rt, id, exec_id, &m, err) < 0)
+			return -1;
+		container_signal_tree(rt, id, exec_id, SIGKILL, NULL);
+		await_monitors(&m);
+		members_free(&m);
+	}
 	cleanup_free char *dir = container_dir(rt, id, exec_id);
 	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
 		return -1;

@@ -172,18 +172,15 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Until the monitor exits, pass each held signal on to the process. The pidfd, taken while the
- * process is known alive, keeps a recycled pid from being signalled. */
-static void forward_until_exit(const struct proc_state *st, const sigset_t *held)
+/* Until the exit is recorded (EOF on exit_fd), pass each held signal on to the process. The
+ * pidfd, taken while the process is known alive, keeps a recycled pid from being signalled. */
+static void forward_until_exit(const struct proc_state *st, int exit_fd, const sigset_t *held)
 {
-	cleanup_close int monitor = pidfd_open_(st->monitor_pid);
 	cleanup_close int process = pidfd_open_(st->pid);
 	cleanup_close int sfd = signalfd(-1, held, SFD_CLOEXEC);
-	if (monitor < 0 || sfd < 0)
-		return;
 	for (;;) {
-		struct pollfd p[2] = {{.fd = monitor, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0) {
+		struct pollfd p[2] = {{.fd = exit_fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -196,13 +193,11 @@ static void forward_until_exit(const struct proc_state *st, const sigset_t *held
 	}
 }
 
-/* Wait for a monitor this process spawned, passing signals on, then return the recorded exit
- * code. */
-static int wait_for_exit(struct cli *cli, const struct proc_state *st, const sigset_t *held)
+/* Wait for the exit, passing signals on, delete the container or exec and return its exit code.
+ * What an exec left behind stays in the container, as with runc. */
+static int wait_for_exit(struct cli *cli, const struct proc_state *st, int exit_fd, const sigset_t *held)
 {
-	forward_until_exit(st, held);
-	while (waitpid(st->monitor_pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	forward_until_exit(st, exit_fd, held);
 	struct error *err = NULL;
 	struct proc_state done;
 	if (container_state(&cli->rt, st->id, st->exec_id, &done, &err) < 0)
@@ -214,19 +209,31 @@ static int wait_for_exit(struct cli *cli, const struct proc_state *st, const sig
 	return code;
 }
 
-static int start_and_maybe_wait(struct cli *cli, struct create_args *a, struct proc_state *st,
-				const sigset_t *held)
+/* create, start and (unless detached) wait: run and exec. */
+static int create_start_wait(struct cli *cli, struct create_args *a)
 {
+	sigset_t held;
+	cleanup_close int exit_fd = -1;
+	if (!a->detach) {
+		hold_forwarded_signals(&held);
+		a->opts.exit_fd = &exit_fd;
+	}
 	struct error *err = NULL;
+	struct proc_state st;
+	if (container_create(&cli->rt, &a->opts, &st, &err) < 0)
+		return cli_fail(cli, err);
 	pid_t pid;
 	int rc = container_start(&cli->rt, a->opts.id, a->opts.exec_id, &pid, &err);
 	if (rc == 0)
 		rc = write_pid_file(a->pid_file, pid, &err);
 	if (rc < 0) {
 		container_delete(&cli->rt, a->opts.id, a->opts.exec_id, true, NULL, NULL);
-		return cli_fail(cli, err);
+		rc = cli_fail(cli, err);
+	} else {
+		rc = a->detach ? EXIT_OK : wait_for_exit(cli, &st, exit_fd, &held);
 	}
-	return a->detach ? EXIT_OK : wait_for_exit(cli, st, held);
+	proc_state_free(&st);
+	return rc;
 }
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
@@ -236,16 +243,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	struct create_args a = {.opts = {.bundle = ".", .stdio = {-1, -1, -1}, .console_fd = -1}};
 	if (parse_create(cli, argc, argv, &a, cmd_usage) != 0)
 		return EXIT_USAGE;
-	struct error *err = NULL;
-	struct proc_state st;
-	sigset_t held;
-	if (!a.detach)
-		hold_forwarded_signals(&held);
-	if (container_create(&cli->rt, &a.opts, &st, &err) < 0)
-		return cli_fail(cli, err);
-	int rc = start_and_maybe_wait(cli, &a, &st, &held);
-	proc_state_free(&st);
-	return rc;
+	return create_start_wait(cli, &a);
 }
 
 struct exec_args {
@@ -393,15 +391,7 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	snprintf(exec_id, sizeof(exec_id), "exec-%d", (int)getpid());
 	x.create.opts.exec_id = exec_id;
 	x.create.opts.process_json = process;
-	struct proc_state st;
-	sigset_t held;
-	if (!x.create.detach)
-		hold_forwarded_signals(&held);
-	if (container_create(&cli->rt, &x.create.opts, &st, &err) < 0)
-		return cli_fail(cli, err);
-	rc = start_and_maybe_wait(cli, &x.create, &st, &held);
-	proc_state_free(&st);
-	return rc;
+	return create_start_wait(cli, &x.create);
 }
 
 static int cmd_kill(struct cli *cli, int argc, char **argv)

@@ -21,13 +21,12 @@
 /* After Shutdown, events still queued get this long to reach containerd. */
 #define DRAIN_MS 2000
 
-static void reap_children(struct shim *shim)
+/* Monitors, loggers and orphans of the pod: exits themselves arrive on each process's exit fd. */
+static void reap_children(void)
 {
 	pid_t pid;
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0 || (pid < 0 && errno == EINTR)) {
-		if (pid > 0)
-			shim_monitor_exited(shim, pid);
-	}
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0 || (pid < 0 && errno == EINTR))
+		;
 }
 
 static void on_signal(struct loop *loop, int fd, uint32_t events, void *data)
@@ -47,7 +46,7 @@ static void on_signal(struct loop *loop, int fd, uint32_t events, void *data)
 		}
 	}
 	if (child)
-		reap_children(shim);
+		reap_children();
 }
 
 static int watch_signals(struct shim *shim, struct error **err)

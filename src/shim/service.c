@@ -81,6 +81,7 @@ static int create_process(struct shim *shim, struct process *p, struct create_op
 				    .ns = shim->rt.ns};
 	if (shim_io_open(&p->io, shim->loop, &spec, o->stdio, &o->console_fd, err) < 0)
 		return -1;
+	o->exit_fd = &p->exit_fd;
 	struct proc_state st;
 	if (container_create(&shim->rt, o, &st, err) < 0)
 		return -1;
@@ -90,6 +91,8 @@ static int create_process(struct shim *shim, struct process *p, struct create_op
 	proc_state_free(&st);
 	for (int i = 0; i < 3; i++)
 		p->stdio_paths[i] = strdup(o->stdio_paths[i] ? o->stdio_paths[i] : "");
+	if (shim_watch_exit(shim, p, err) < 0)
+		return -1;
 	return shim_io_created(p->io, err);
 }
 
@@ -239,8 +242,12 @@ static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 				exec_or_null(r->exec_id) ? r->exec_id : r->id);
 		return;
 	}
+	/* Killing an exec reaches everything it started: what it leaves when it exits on its own stays
+	 * (as under runc), but a killed exec (an ExecSync timeout, an exec probe) must not leave children
+	 * holding its output open, which would keep containerd waiting. */
+	bool all = r->all || exec_or_null(r->exec_id) != NULL;
 	struct error *err = NULL;
-	if (container_kill(&shim->rt, r->id, exec_or_null(r->exec_id), (int)r->signal, r->all, &err) < 0) {
+	if (container_kill(&shim->rt, r->id, exec_or_null(r->exec_id), (int)r->signal, all, &err) < 0) {
 		if (err->kind == ERR_STATE)
 			err->kind = ERR_NOT_FOUND; /* containerd's word for "already exited" */
 		shim_fail(call, err);

@@ -21,6 +21,7 @@ struct process {
 	char *exec_id; /* NULL for the init process */
 	pid_t pid;
 	pid_t monitor_pid;
+	int exit_fd; /* EOF once the monitor has recorded the exit; -1 once seen */
 	enum proc_status status;
 	int exit_code;
 	int64_t exited_at_ns;
@@ -64,8 +65,8 @@ struct process *shim_find_process(struct shim *shim, const char *id, const char 
 struct task *shim_add_task(struct shim *shim, const char *id, const char *bundle);
 struct process *shim_add_exec(struct task *task, const char *exec_id);
 void shim_remove_process(struct shim *shim, struct process *p);
-/* A monitor was reaped: read the exit it recorded, publish it, release waiters and I/O. */
-void shim_monitor_exited(struct shim *shim, pid_t monitor_pid);
+/* Watch p's exit fd: at EOF the exit it recorded is read, published, and waiters and I/O released. */
+int shim_watch_exit(struct shim *shim, struct process *p, struct error **err);
 /* Park a Wait call until p exits (answered at once if it already has). */
 void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "containerd/events.pb-c.h"
@@ -55,6 +56,7 @@ struct task *shim_add_task(struct shim *shim, const char *id, const char *bundle
 	}
 	t->shim = shim;
 	t->init.task = t;
+	t->init.exit_fd = -1;
 	t->next = shim->tasks;
 	shim->tasks = t;
 	return t;
@@ -68,6 +70,7 @@ struct process *shim_add_exec(struct task *task, const char *exec_id)
 		return NULL;
 	}
 	p->task = task;
+	p->exit_fd = -1;
 	p->next = task->execs;
 	task->execs = p;
 	return p;
@@ -75,6 +78,10 @@ struct process *shim_add_exec(struct task *task, const char *exec_id)
 
 static void release_process(struct shim *shim, struct process *p)
 {
+	if (p->exit_fd >= 0) {
+		loop_remove(shim->loop, p->exit_fd);
+		close(p->exit_fd);
+	}
 	if (p->drain_timer > 0)
 		loop_timer_cancel(shim->loop, p->drain_timer);
 	for (struct waiter *w = p->waiters; w != NULL;) {
@@ -175,22 +182,8 @@ void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
 	ttrpc_call_on_cancel(call, waiter_cancelled, w);
 }
 
-static struct process *find_by_monitor(struct shim *shim, pid_t monitor_pid)
-{
-	for (struct task *t = shim->tasks; t != NULL; t = t->next) {
-		if (t->init.monitor_pid == monitor_pid && t->init.status != PROC_STOPPED &&
-		    t->init.drain_timer == 0)
-			return &t->init;
-		for (struct process *p = t->execs; p != NULL; p = p->next) {
-			if (p->monitor_pid == monitor_pid && p->status != PROC_STOPPED && p->drain_timer == 0)
-				return p;
-		}
-	}
-	return NULL;
-}
-
-/* The monitor wrote the exit before it exited; without a record (it was killed) the process was
- * killed along with it as far as anyone can tell. */
+/* The monitor wrote the exit before it closed the pipe; without a record (the monitor was killed)
+ * the process was killed along with it as far as anyone can tell. */
 static void read_exit(struct shim *shim, struct process *p)
 {
 	struct proc_state st;
@@ -246,11 +239,8 @@ static void check_drained(struct loop *loop, void *data)
 	finish_exit(shim, p);
 }
 
-void shim_monitor_exited(struct shim *shim, pid_t monitor_pid)
+static void process_exited(struct shim *shim, struct process *p)
 {
-	struct process *p = find_by_monitor(shim, monitor_pid);
-	if (p == NULL)
-		return; /* a logger, a failed monitor, an orphan: nothing to report */
 	read_exit(shim, p);
 	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
 		 p->exit_code);
@@ -264,4 +254,21 @@ void shim_monitor_exited(struct shim *shim, pid_t monitor_pid)
 	p->drain_timer = loop_timer_add(shim->loop, DRAIN_CHECK_MS, check_drained, p);
 	if (p->drain_timer <= 0)
 		finish_exit(shim, p);
+}
+
+static void on_exit_fd(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct process *p = data;
+	char buf[64];
+	if ((events & EPOLLIN) && read(fd, buf, sizeof(buf)) > 0)
+		return; /* nothing but EOF is expected; ignore stray bytes */
+	loop_remove(loop, fd);
+	close(fd);
+	p->exit_fd = -1;
+	process_exited(p->task->shim, p);
+}
+
+int shim_watch_exit(struct shim *shim, struct process *p, struct error **err)
+{
+	return loop_add(shim->loop, p->exit_fd, EPOLLIN, on_exit_fd, p, err);
 }

@@ -177,5 +177,20 @@ wait_status "$o" STOPPED
 ctrd tasks rm "$o" >/dev/null 2>&1
 ctrd containers rm "$o"
 
+e2e_log "exec: what an exec leaves running stays in the task, as with runc, until the task stops"
+l=$(tid leftover)
+rrun -d "$E2E_IMAGE" "$l" /bin/sleep 1000
+wait_status "$l" RUNNING
+out=$(ctrd tasks exec --exec-id bg "$l" /bin/sh -c 'sleep 999 >/dev/null 2>&1 & echo $!') ||
+	e2e_fail "an exec that backgrounds a child did not return"
+[[ -d /proc/$out ]] || e2e_fail "the exec's background child $out did not outlive the exec"
+ctrd tasks ps "$l" | awk 'NR > 1 {print $1}' | grep -qx "$out" || e2e_fail "ctr task ps does not list $out"
+ctrd tasks kill -s SIGKILL "$l"
+wait_status "$l" STOPPED
+gone() { [[ ! -d /proc/$out ]] || [[ $(awk '{print $3}' "/proc/$out/stat" 2>/dev/null) == Z ]]; }
+e2e_wait_until 5 gone || e2e_fail "the exec's background child $out outlived its task"
+ctrd tasks rm "$l" >/dev/null 2>&1
+ctrd containers rm "$l"
+
 shim_assert_clean
 shim_pass

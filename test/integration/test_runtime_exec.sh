@@ -62,12 +62,15 @@ xrun box /nonexistent/tool
 assert_contains "$XERR" "/nonexistent/tool" "exec of a missing program"
 pass "exec of a missing program fails clearly: $XERR"
 
-# An exec's background child goes when the exec's main process exits.
+# What an exec leaves running stays in the container, as under runc: the exec returns, its record
+# goes, the child lives on, listed by ps, until the container stops (checked by kill --all below).
 xrun box sh -c 'sleep 100 & echo $!'
 assert_eq 0 "$XRC" "exec with a background child"
-wait_until 5 pid_gone "$OUT" || fail "the exec's background child $OUT outlived it"
+leftover=$OUT
+pid_alive "$leftover" || fail "the exec's background child $leftover did not outlive the exec"
+grep -qx "$leftover" <<<"$(rt ps box | tail -n +2)" || fail "ps of the container does not list $leftover"
 [[ -z $(ls -A "$ROOT/default/box/exec" 2>/dev/null) ]] || fail "exec state left: $(ls -A "$ROOT/default/box/exec")"
-pass "foreground execs leave no state and no process behind"
+pass "a foreground exec leaves no state; what it started in the background stays in the container"
 
 # A signal sent to a foreground exec reaches the exec'd process.
 rt_exec exec box sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done' >"$T/trap.out" 2>&1 &
@@ -90,13 +93,26 @@ ps=$(rt ps box | tail -n +2)
 for p in "$x1" "$x2"; do
 	grep -qx "$p" <<<"$ps" || fail "ps of the container does not list exec'd pid $p: $ps"
 done
-pids=$ps
+pids="$ps $leftover"
 rt kill --all box KILL || fail "kill --all"
 for p in $pids; do
 	wait_until 5 pid_gone "$p" || fail "pid $p survived kill --all: $(describe_pids "$p")"
 done
 wait_status box stopped
 pass "kill --all reaches exec'd processes"
+
+# When the container's main process exits, what an exec left behind goes with it.
+new_bundle box2 sleep 100 >/dev/null
+run_detached box2
+wait_status box2 running
+xrun box2 sh -c 'sleep 100 & echo $!'
+leftover2=$OUT
+pid_alive "$leftover2" || fail "the exec's background child $leftover2 did not outlive the exec"
+rt kill box2 KILL || fail "kill box2"
+wait_status box2 stopped
+wait_until 5 pid_gone "$leftover2" || fail "$leftover2 outlived its container's main process"
+rt delete box2 || fail "delete box2"
+pass "what an exec left behind goes when the container's main process exits"
 
 expect_fail "exec in a stopped container" rt exec box true
 assert_contains "$ERR" "stopped" "exec in a stopped container"
