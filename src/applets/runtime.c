@@ -198,6 +198,10 @@ static void forward_until_exit(const struct proc_state *st, int exit_fd, const s
 static int wait_for_exit(struct cli *cli, const struct proc_state *st, int exit_fd, const sigset_t *held)
 {
 	forward_until_exit(st, exit_fd, held);
+	/* An init monitor finishes by killing and reaping the rest of the container: let it, before
+	 * deleting. An exec's monitor may stay with what the exec left running. */
+	while (st->exec_id == NULL && waitpid(st->monitor_pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	struct error *err = NULL;
 	struct proc_state done;
 	if (container_state(&cli->rt, st->id, st->exec_id, &done, &err) < 0)
