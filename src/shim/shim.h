@@ -29,8 +29,6 @@ struct process {
 	bool terminal;
 	struct shim_io *io;
 	struct waiter *waiters;
-	int64_t drain_timer; /* set while the exit waits for containerd to read the output */
-	uint64_t drain_deadline_ms;
 	struct process *next; /* the task's exec list */
 };
 

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,6 +41,11 @@ struct shim_io {
 	struct relay in;  /* stdin FIFO -> master */
 	struct relay out; /* master -> stdout FIFO */
 	bool exited;
+	/* Waiting for containerd to read the output (shim_io_when_drained). */
+	int drain_watch; /* inotify fd, or -1 */
+	int64_t drain_timer;
+	void (*drained)(void *data);
+	void *drained_data;
 };
 
 static void close_fd(int *fd)
@@ -122,7 +129,8 @@ int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_s
 			       .console_peer = -1,
 			       .master = -1,
 			       .in = {.src = -1, .dst = -1},
-			       .out = {.src = -1, .dst = -1}};
+			       .out = {.src = -1, .dst = -1},
+			       .drain_watch = -1};
 	int rc = 0;
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		if (spec->terminal && i == 2)
@@ -165,6 +173,7 @@ static uint32_t interest(const struct shim_io *io, int fd)
 }
 
 static void on_relay_event(struct loop *loop, int fd, uint32_t events, void *data);
+static void check_drained(struct shim_io *io);
 
 static void watch(struct shim_io *io, int fd)
 {
@@ -225,6 +234,7 @@ static void on_relay_event(struct loop *loop, int fd, uint32_t events, void *dat
 	if (io->out.eof && io->out.len == 0 && io->out.dst >= 0)
 		finish_output(io);
 	rewatch(io);
+	check_drained(io);
 }
 
 static int start_relay(struct shim_io *io, struct error **err)
@@ -239,6 +249,10 @@ static int start_relay(struct shim_io *io, struct error **err)
 	io->out.dst = io->workload[1];
 	io->in.src = io->workload[0];
 	io->in.dst = io->master;
+	/* No stdin FIFO (/dev/null, a file): nothing to relay, and epoll takes only pipes and sockets. */
+	struct stat st;
+	if (io->in.src >= 0 && (fstat(io->in.src, &st) < 0 || !S_ISFIFO(st.st_mode)))
+		close_fd(&io->in.src);
 	io->in.eof = io->in.src < 0;
 	io->workload[0] = io->workload[1] = -1;
 	if (set_nonblocking(io->master) < 0 || (io->out.dst >= 0 && set_nonblocking(io->out.dst) < 0) ||
@@ -287,7 +301,7 @@ void shim_io_exited(struct shim_io *io)
 	}
 }
 
-bool shim_io_output_pending(struct shim_io *io)
+static bool output_pending(struct shim_io *io)
 {
 	if (io->out.dst >= 0 && (io->out.len > 0 || !io->out.eof))
 		return true;
@@ -297,6 +311,77 @@ bool shim_io_output_pending(struct shim_io *io)
 			return true;
 	}
 	return false;
+}
+
+static void stop_draining(struct shim_io *io)
+{
+	if (io->drain_watch >= 0) {
+		loop_remove(io->loop, io->drain_watch);
+		close_fd(&io->drain_watch);
+	}
+	if (io->drain_timer > 0)
+		loop_timer_cancel(io->loop, io->drain_timer);
+	io->drain_timer = 0;
+	io->drained = NULL;
+}
+
+static void drained(struct shim_io *io)
+{
+	void (*done)(void *) = io->drained;
+	void *data = io->drained_data;
+	stop_draining(io);
+	if (done != NULL)
+		done(data);
+}
+
+static void check_drained(struct shim_io *io)
+{
+	if (io->drained != NULL && !output_pending(io))
+		drained(io);
+}
+
+static void on_fifo_read(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	char events_buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(fd, events_buf, sizeof(events_buf)) > 0)
+		; /* which read it was does not matter: the FIFOs are checked again */
+	check_drained(data);
+}
+
+static void drain_timeout(struct loop *loop, void *data)
+{
+	struct shim_io *io = data;
+	io->drain_timer = 0;
+	log_warn("exit reported with output containerd has not read yet");
+	drained(io);
+}
+
+/* Watch the FIFOs (through their keepalive fds) for containerd's reads. */
+static int watch_fifo_reads(struct shim_io *io)
+{
+	io->drain_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (io->drain_watch < 0)
+		return -1;
+	for (int i = 1; i < 3; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", io->keepalive[i]);
+		if (io->keepalive[i] >= 0 && inotify_add_watch(io->drain_watch, path, IN_ACCESS) < 0)
+			return -1;
+	}
+	return loop_add(io->loop, io->drain_watch, EPOLLIN, on_fifo_read, io, NULL);
+}
+
+void shim_io_when_drained(struct shim_io *io, int timeout_ms, void (*done)(void *data), void *data)
+{
+	io->drained = done;
+	io->drained_data = data;
+	/* Watch first, then look: a read in between still shows up as an event. */
+	if (watch_fifo_reads(io) < 0 ||
+	    (io->drain_timer = loop_timer_add(io->loop, (uint64_t)timeout_ms, drain_timeout, io)) <= 0) {
+		drained(io);
+		return;
+	}
+	check_drained(io);
 }
 
 void shim_io_close_output(struct shim_io *io)
@@ -311,6 +396,7 @@ void shim_io_free(struct shim_io *io)
 {
 	if (io == NULL)
 		return;
+	stop_draining(io);
 	int *fds[] = {&io->master, &io->in.src, &io->out.dst};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

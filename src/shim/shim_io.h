@@ -30,10 +30,11 @@ void shim_io_close_stdin(struct shim_io *io);
 int shim_io_resize(struct shim_io *io, unsigned width, unsigned height, struct error **err);
 /* The process exited: stop feeding stdin, let the terminal relay drain. */
 void shim_io_exited(struct shim_io *io);
-/* Output containerd has not read yet: bytes in the stdout/stderr FIFOs, or a terminal relay that
- * has not finished. containerd 1.6 closes its FIFO readers when it handles the exit, so the exit
- * is held back (briefly) while this is true. */
-bool shim_io_output_pending(struct shim_io *io);
+/* Call done(data) once containerd has read what the process left in its FIFOs (and a terminal
+ * relay has finished), or after timeout_ms; at once when nothing is pending. containerd 1.6 closes
+ * its FIFO readers when it handles an exit, so the exit is held back until then. Driven by inotify
+ * (a read of a FIFO is an IN_ACCESS event) and the relay's own events: no polling. */
+void shim_io_when_drained(struct shim_io *io, int timeout_ms, void (*done)(void *data), void *data);
 /* Close every end so containerd reads EOF. */
 void shim_io_close_output(struct shim_io *io);
 void shim_io_free(struct shim_io *io);

@@ -14,7 +14,6 @@
 
 /* How long an exit may wait for containerd to read the output still in the FIFOs. */
 #define DRAIN_LIMIT_MS 1000
-#define DRAIN_CHECK_MS 5
 
 struct waiter {
 	struct ttrpc_call *call;
@@ -82,8 +81,6 @@ static void release_process(struct shim *shim, struct process *p)
 		loop_remove(shim->loop, p->exit_fd);
 		close(p->exit_fd);
 	}
-	if (p->drain_timer > 0)
-		loop_timer_cancel(shim->loop, p->drain_timer);
 	for (struct waiter *w = p->waiters; w != NULL;) {
 		struct waiter *next = w->next;
 		ttrpc_call_fail(w->call, TTRPC_NOT_FOUND, "process %s was deleted",
@@ -216,27 +213,15 @@ static void publish_exit(struct shim *shim, const struct process *p)
 	events_publish(shim->events, "/tasks/exit", &ev.base);
 }
 
-static void finish_exit(struct shim *shim, struct process *p)
+static void finish_exit(void *data)
 {
-	p->drain_timer = 0;
+	struct process *p = data;
 	p->status = PROC_STOPPED;
 	if (p->io != NULL)
 		shim_io_close_output(p->io);
 	/* Single-threaded: a started process had its TaskStart queued before this point. */
-	publish_exit(shim, p);
+	publish_exit(p->task->shim, p);
 	answer_waiters(p);
-}
-
-static void check_drained(struct loop *loop, void *data)
-{
-	struct process *p = data;
-	struct shim *shim = p->task->shim;
-	if (shim_io_output_pending(p->io) && loop_now_ms() < p->drain_deadline_ms) {
-		p->drain_timer = loop_timer_add(loop, DRAIN_CHECK_MS, check_drained, p);
-		if (p->drain_timer > 0)
-			return;
-	}
-	finish_exit(shim, p);
 }
 
 static void process_exited(struct shim *shim, struct process *p)
@@ -244,16 +229,12 @@ static void process_exited(struct shim *shim, struct process *p)
 	read_exit(shim, p);
 	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
 		 p->exit_code);
-	if (p->io != NULL)
-		shim_io_exited(p->io);
-	if (p->io == NULL || !shim_io_output_pending(p->io)) {
-		finish_exit(shim, p);
+	if (p->io == NULL) {
+		finish_exit(p);
 		return;
 	}
-	p->drain_deadline_ms = loop_now_ms() + DRAIN_LIMIT_MS;
-	p->drain_timer = loop_timer_add(shim->loop, DRAIN_CHECK_MS, check_drained, p);
-	if (p->drain_timer <= 0)
-		finish_exit(shim, p);
+	shim_io_exited(p->io);
+	shim_io_when_drained(p->io, DRAIN_LIMIT_MS, finish_exit, p);
 }
 
 static void on_exit_fd(struct loop *loop, int fd, uint32_t events, void *data)
