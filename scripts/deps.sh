@@ -8,7 +8,7 @@ packages=(
 	containerd runc busybox-static
 	python3 python3-grpcio python3-grpc-tools protobuf-compiler python3-yaml
 	golang-go golang-github-containerd-ttrpc-dev golang-github-containerd-containerd-dev
-	procps psmisc iproute2 util-linux hyperfine time
+	procps psmisc iproute2 util-linux hyperfine time tmux strace diffutils
 )
 missing=()
 for p in "${packages[@]}"; do
