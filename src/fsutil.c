@@ -149,30 +149,27 @@ int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode
 	return write_replace(path, data, len, mode, true, err);
 }
 
-int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)
+int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, errno, "open %s", path);
 	size_t cap = 4096, n = 0;
 	cleanup_free char *buf = malloc(cap + 1);
 	if (buf == NULL)
-		return err_sys(err, ENOMEM, "read %s", path);
+		return err_sys(err, ENOMEM, "read %s", name);
 	for (;;) {
 		if (n > max)
-			return err_new(err, ERR_INVALID, "%s: larger than %zu bytes", path, max);
+			return err_new(err, ERR_INVALID, "%s: larger than %zu bytes", name, max);
 		if (n == cap) {
 			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			char *grown = realloc(buf, cap + 1);
 			if (grown == NULL)
-				return err_sys(err, ENOMEM, "read %s", path);
+				return err_sys(err, ENOMEM, "read %s", name);
 			buf = grown;
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return err_sys(err, errno, "read %s", path);
+			return err_sys(err, errno, "read %s", name);
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -181,4 +178,12 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct e
 	*len = n;
 	*out = steal_pointer(&buf);
 	return 0;
+}
+
+int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, errno, "open %s", path);
+	return fs_read_fd(fd, path, max, out, len, err);
 }

@@ -22,6 +22,8 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
+/* The same from an open fd; name is the file's name in messages. */
+int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err);
 /* In a child about to exec: make fd i a copy of src[i] for i < n (src[i] < 0 leaves fd i as it
  * is) and close every fd from n up. Sources are first moved out of the way, so no dup2 clobbers
  * one still needed. */

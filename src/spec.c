@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "strv.h"
 
 /* Field paths in messages ("mounts[12].options[3]", "annotations.<key>") are built in a stack
@@ -812,36 +813,7 @@ static int read_bounded(const char *path, char **out, size_t *out_len, struct er
 		return err_new(err, ERR_INVALID, "%s: not a regular file", path);
 	if (st.st_size > SPEC_MAX_SIZE)
 		return err_new(err, ERR_INVALID, "%s: larger than %d bytes", path, SPEC_MAX_SIZE);
-	size_t cap = (size_t)st.st_size + 1;
-	cleanup_free char *buf = malloc(cap);
-	if (buf == NULL)
-		return err_sys(err, ENOMEM, "%s", path);
-	size_t len = 0;
-	for (;;) {
-		if (len == cap) {
-			/* The file grew while we read it. */
-			if (cap > SPEC_MAX_SIZE)
-				return err_new(err, ERR_INVALID, "%s: larger than %d bytes", path,
-					       SPEC_MAX_SIZE);
-			size_t bigger = cap * 2 > SPEC_MAX_SIZE + 1 ? SPEC_MAX_SIZE + 1 : cap * 2;
-			char *grown = realloc(buf, bigger);
-			if (grown == NULL)
-				return err_sys(err, ENOMEM, "%s", path);
-			buf = grown;
-			cap = bigger;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_sys(err, errno, "read %s", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = steal_pointer(&buf);
-	*out_len = len;
-	return 0;
+	return fs_read_fd(fd, path, SPEC_MAX_SIZE, out, out_len, err);
 }
 
 int spec_load(const char *bundle, struct spec *out, struct error **err)
