@@ -57,7 +57,7 @@ static char *socket_path(const struct shim_args *a, const char *group)
 	return asprintf(&path, "%s/%s", SHIM_SOCKET_DIR, hex) < 0 ? NULL : path;
 }
 
-static bool can_connect(const char *path)
+bool shim_socket_alive(const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
@@ -106,7 +106,7 @@ static int listen_or_reuse(const char *path, const char *address, bool *reused, 
 	int fd = ttrpc_listen_unix(path, NULL);
 	if (fd >= 0)
 		return fd;
-	if (can_connect(path)) {
+	if (shim_socket_alive(path)) {
 		*reused = true;
 		return -1;
 	}

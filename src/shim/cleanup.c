@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -25,13 +23,7 @@ static void remove_dead_socket(const char *bundle)
 	if (asprintf(&file, "%s/address", bundle) < 0 || fs_read_file(file, 4096, &text, &len, NULL) < 0)
 		return;
 	const char *path = strncmp(text, "unix://", 7) == 0 ? text + 7 : text;
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool alive = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (!alive && path[0] == '/')
+	if (path[0] == '/' && !shim_socket_alive(path))
 		unlink(path);
 }
 

@@ -16,6 +16,9 @@ struct shim_args {
 #define SHIM_SOCKET_DIR "/run/containerd/s"
 #define SHIM_LISTEN_FD  3
 
+/* Whether a shim answers on the unix socket at path (a stale socket refuses). */
+bool shim_socket_alive(const char *path);
+
 /* `start`: find or start the pod's shim; print its address on stdout. */
 int shim_command_start(const struct shim_args *args);
 /* `delete`: clean up a task without the daemon; print a DeleteResponse on stdout. */
