@@ -180,8 +180,10 @@ static void watch(struct shim_io *io, int fd)
 	if (fd < 0)
 		return;
 	uint32_t ev = interest(io, fd);
-	loop_remove(io->loop, fd);
-	if (ev != 0 && loop_add(io->loop, fd, ev, on_relay_event, io, NULL) < 0)
+	if (ev == 0)
+		loop_remove(io->loop, fd);
+	else if (loop_modify(io->loop, fd, ev, NULL) < 0 &&
+		 loop_add(io->loop, fd, ev, on_relay_event, io, NULL) < 0)
 		log_warn("terminal relay: cannot watch fd %d", fd);
 }
 
