@@ -1,12 +1,39 @@
-# Build the applet table from each applet's own REAPER_APPLET(...) declaration, sorted by name
-# so the dispatcher can binary-search it (toybox's generated/newtoys.h idea).
+# The applet table and the symlink farm, both from the sources: each applet declares itself with one
+# REAPER_APPLET(sym, NAME, ...) line in src/applets/ (NAME a string or a macro of src/base/names.h),
+# and names.h lists the applets installed as links (REAPER_LINKED_NAMES).
+
+# The string of every `#define NAME "value"` in names.h, as variables name_<NAME>.
+macro(reaper_read_names header)
+  file(STRINGS ${header} defines REGEX "^#define [A-Z_]+ +\"[^\"]+\"")
+  foreach(line ${defines})
+    string(REGEX REPLACE "^#define ([A-Z_]+) +\"([^\"]+)\".*" "\\1" key "${line}")
+    string(REGEX REPLACE "^#define ([A-Z_]+) +\"([^\"]+)\".*" "\\2" value "${line}")
+    set(name_${key} "${value}")
+  endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${header})
+endmacro()
+
+# A literal "name" as it is, a macro through names.h.
+function(reaper_resolve_name token out)
+  if(token MATCHES "^\"(.*)\"$")
+    set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+  elseif(DEFINED name_${token})
+    set(${out} "${name_${token}}" PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "applet name ${token} is not defined in src/base/names.h")
+  endif()
+endfunction()
+
+# Sorted by name so the dispatcher can binary-search it (toybox's generated/newtoys.h idea).
 function(reaper_generate_applet_table sources output)
   set(names "")
   foreach(src ${sources})
     file(STRINGS ${src} decls REGEX "^REAPER_APPLET\\(")
     foreach(decl ${decls})
-      string(REGEX REPLACE "^REAPER_APPLET\\(([a-z0-9_]+),[ ]*\"([^\"]+)\".*" "\\2|\\1" entry "${decl}")
-      list(APPEND names "${entry}")
+      string(REGEX REPLACE "^REAPER_APPLET\\(([a-z0-9_]+),[ ]*(\"[^\"]+\"|[A-Z_]+).*" "\\1" sym "${decl}")
+      string(REGEX REPLACE "^REAPER_APPLET\\(([a-z0-9_]+),[ ]*(\"[^\"]+\"|[A-Z_]+).*" "\\2" token "${decl}")
+      reaper_resolve_name(${token} name)
+      list(APPEND names "${name}|${sym}")
     endforeach()
   endforeach()
   list(SORT names)
@@ -19,3 +46,20 @@ function(reaper_generate_applet_table sources output)
   configure_file(${output}.tmp ${output} COPYONLY)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})
 endfunction()
+
+# REAPER_LINKED_NAMES {A, B, ...} of names.h, resolved to the names themselves.
+function(reaper_linked_names out)
+  file(STRINGS ${REAPER_NAMES_HEADER} line REGEX "^#define REAPER_LINKED_NAMES")
+  string(REGEX REPLACE ".*\\{(.*)\\}.*" "\\1" list "${line}")
+  string(REPLACE "," ";" tokens "${list}")
+  set(links "")
+  foreach(token ${tokens})
+    string(STRIP "${token}" token)
+    reaper_resolve_name(${token} name)
+    list(APPEND links ${name})
+  endforeach()
+  set(${out} ${links} PARENT_SCOPE)
+endfunction()
+
+set(REAPER_NAMES_HEADER ${CMAKE_SOURCE_DIR}/src/base/names.h)
+reaper_read_names(${REAPER_NAMES_HEADER})

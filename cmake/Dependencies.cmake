@@ -1,17 +1,24 @@
-# jansson and protobuf-c: from REAPER_DEPS_PREFIX (the musl builds of third_party/build-deps.sh)
-# or from the system. A static reaper needs their .a archives.
-add_library(reaper_deps INTERFACE)
+# jansson, protobuf-c: from REAPER_DEPS_PREFIX (the musl builds of third_party/build-deps.sh) or
+# from the system, one INTERFACE target each so a layer links only what it uses. A static reaper
+# needs their .a archives.
 if(REAPER_DEPS_PREFIX)
   set(dep_hints HINTS ${REAPER_DEPS_PREFIX}/lib NO_DEFAULT_PATH)
-  target_include_directories(reaper_deps INTERFACE ${REAPER_DEPS_PREFIX}/include)
 endif()
-if(REAPER_STATIC OR REAPER_DEPS_PREFIX)
-  set(jansson_names libjansson.a)
-  set(protobuf_c_names libprotobuf-c.a)
-else()
-  set(jansson_names jansson)
-  set(protobuf_c_names protobuf-c)
-endif()
-find_library(REAPER_JANSSON_LIB NAMES ${jansson_names} ${dep_hints} REQUIRED)
-find_library(REAPER_PROTOBUF_C_LIB NAMES ${protobuf_c_names} ${dep_hints} REQUIRED)
-target_link_libraries(reaper_deps INTERFACE ${REAPER_PROTOBUF_C_LIB} ${REAPER_JANSSON_LIB})
+
+function(reaper_dependency target static_name shared_name)
+  if(REAPER_STATIC OR REAPER_DEPS_PREFIX)
+    set(names ${static_name})
+  else()
+    set(names ${shared_name})
+  endif()
+  string(TOUPPER ${target} var)
+  find_library(${var}_LIB NAMES ${names} ${dep_hints} REQUIRED)
+  add_library(${target} INTERFACE)
+  target_link_libraries(${target} INTERFACE ${${var}_LIB})
+  if(REAPER_DEPS_PREFIX)
+    target_include_directories(${target} INTERFACE ${REAPER_DEPS_PREFIX}/include)
+  endif()
+endfunction()
+
+reaper_dependency(dep_jansson libjansson.a jansson)
+reaper_dependency(dep_protobuf_c libprotobuf-c.a protobuf-c)

@@ -20,10 +20,9 @@
 #include "applet.h"
 #include "cleanup.h"
 #include "containerd_config.h"
-#include "overlay/overlay.h"
+#include "overlay.h"
 #include "state.h"
 
-#define SHIM_NAME       "containerd-shim-reaper-v2"
 #define OVERLAYFS_MAGIC 0x794c7630
 
 enum verdict { OK, WARN, FAIL };
@@ -237,13 +236,13 @@ static char *version_line(const char *path)
 
 static void check_shim(struct doctor *d)
 {
-	cleanup_free char *found = find_on_path(SHIM_NAME);
+	cleanup_free char *found = find_on_path(APPLET_SHIM_NAME);
 	if (found == NULL) {
 		report(d, FAIL,
 		       "shim: %s not found on PATH (containerd looks on its own PATH, then beside its "
 		       "binary; "
 		       "reaper install links it in PREFIX/bin)",
-		       SHIM_NAME);
+		       APPLET_SHIM_NAME);
 		return;
 	}
 	char real[PATH_MAX], self[PATH_MAX];
@@ -256,7 +255,7 @@ static void check_shim(struct doctor *d)
 		return;
 	}
 	cleanup_free char *line = version_line(found);
-	const char *want = SHIM_NAME " version ";
+	const char *want = APPLET_SHIM_NAME " version ";
 	if (line != NULL && strncmp(line, want, strlen(want)) == 0)
 		report(d, OK, "shim: %s -> %s (%s)", found, real, line);
 	else

@@ -23,7 +23,7 @@
 #define RECORD_FORMAT 1
 #define BACKUP_SUFFIX ".reaper-backup"
 
-static const char *const farm_links[] = {"containerd-shim-reaper-v2", "reaper-runtime", "reaper-monitor"};
+static const char *const farm_links[] = REAPER_LINKED_NAMES;
 #define N_LINKS (sizeof(farm_links) / sizeof(farm_links[0]))
 
 enum restart_mode { RESTART_NONE, RESTART_SYSTEMD };
@@ -215,7 +215,7 @@ static int link_state(const char *path, struct error **err)
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
 	if (n >= 0) {
 		target[n] = '\0';
-		if (strcmp(target, "reaper") == 0)
+		if (strcmp(target, REAPER_BINARY_NAME) == 0)
 			return 1;
 		return err_new(err, ERR_EXISTS, "%s is a link to '%s', not to reaper: remove it first", path,
 			       target);
@@ -234,7 +234,7 @@ static int make_link(const char *path, struct error **err)
 	if (asprintf(&tmp, "%s.reaper-tmp", path) < 0)
 		return err_sys(err, ENOMEM, "link");
 	unlink(tmp);
-	if (symlink("reaper", tmp) < 0)
+	if (symlink(REAPER_BINARY_NAME, tmp) < 0)
 		return err_sys(err, errno, "symlink %s", tmp);
 	if (rename(tmp, path) < 0) {
 		int saved = errno;

@@ -62,5 +62,5 @@ static int monitor_main(int argc, char **argv)
 	return monitor_run(&req, sync_fd);
 }
 
-REAPER_APPLET(monitor, "reaper-monitor", monitor_main,
+REAPER_APPLET(monitor, APPLET_MONITOR_NAME, monitor_main,
 	      "per-container monitor: forks the workload, records its exit", usage);

@@ -9,7 +9,7 @@
 #include "applet.h"
 #include "cleanup.h"
 #include "container.h"
-#include "overlay/overlay.h"
+#include "overlay.h"
 
 static const char usage[] = "usage: reaper overlay [status | reset [--force]]\n"
 			    "  status  where the overlay lives, whether its namespace exists, how much\n"

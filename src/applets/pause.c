@@ -9,7 +9,7 @@
 static int pause_main(int argc, char **argv)
 {
 	/* Started through an fd of the reaper binary: name it for ps and pgrep. */
-	prctl(PR_SET_NAME, "reaper-pause", 0, 0, 0);
+	prctl(PR_SET_NAME, APPLET_PAUSE_NAME, 0, 0, 0);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -20,5 +20,6 @@ static int pause_main(int argc, char **argv)
 	return EXIT_OK;
 }
 
-REAPER_APPLET(pause, "reaper-pause", pause_main, "a pod sandbox's placeholder process (run by the monitor)",
+REAPER_APPLET(pause, APPLET_PAUSE_NAME, pause_main,
+	      "a pod sandbox's placeholder process (run by the monitor)",
 	      "usage: reaper-pause\nWaits until SIGINT or SIGTERM, then exits 0.\n");

@@ -497,7 +497,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 
 static int runtime_main(int argc, char **argv)
 {
-	struct cli cli = {.rt = {.root = state_root(), .ns = "default"}, .prog = "reaper-runtime"};
+	struct cli cli = {.rt = {.root = state_root(), .ns = "default"}, .prog = APPLET_RUNTIME_NAME};
 	const char *ns = getenv("REAPER_NAMESPACE");
 	if (ns && *ns)
 		cli.rt.ns = ns;
@@ -519,5 +519,5 @@ static int runtime_main(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-REAPER_APPLET(runtime, "reaper-runtime", runtime_main,
+REAPER_APPLET(runtime, APPLET_RUNTIME_NAME, runtime_main,
 	      "runc-compatible OCI runtime that runs commands on the host", usage);

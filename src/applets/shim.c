@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "applet.h"
-#include "shim/commands.h"
+#include "shim_commands.h"
 
 static const char usage[] =
 	"usage: containerd-shim-reaper-v2 -namespace NS -id ID -address ADDR [-publish-binary BIN]\n"
@@ -54,7 +54,7 @@ static int shim_main(int argc, char **argv)
 		case 'x':
 			break;
 		case 'v':
-			applet_print_version("containerd-shim-reaper-v2");
+			applet_print_version(APPLET_SHIM_NAME);
 			return EXIT_OK;
 		default:
 			fputs(usage, stderr);
@@ -76,5 +76,4 @@ static int shim_main(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-REAPER_APPLET(shim, "containerd-shim-reaper-v2", shim_main, "containerd runtime v2 shim (ttrpc Task service)",
-	      usage);
+REAPER_APPLET(shim, APPLET_SHIM_NAME, shim_main, "containerd runtime v2 shim (ttrpc Task service)", usage);

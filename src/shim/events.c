@@ -9,7 +9,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
 #include "state.h"
-#include "ttrpc/ttrpc.h"
+#include "ttrpc.h"
 
 /* containerd can be restarting: keep trying an event for a while before giving up on it. */
 #define DELIVERY_TIMEOUT_MS 120000

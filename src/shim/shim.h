@@ -10,7 +10,7 @@
 
 #include "container.h"
 #include "loop.h"
-#include "ttrpc/ttrpc.h"
+#include "ttrpc.h"
 
 struct shim_io; /* stdio wiring of one process (shim_io.c) */
 struct events;  /* the ordered event publisher (events.c) */

@@ -8,7 +8,7 @@
 
 #include "loop.h"
 #include "ttrpc.pb-c.h"
-#include "ttrpc/ttrpc.h"
+#include "ttrpc.h"
 
 #define CALLS 8
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 
 #include "ttrpc.pb-c.h"
-#include "ttrpc/frame.h"
-#include "ttrpc/message.h"
-#include "ttrpc/ttrpc.h"
+#include "frame.h"
+#include "message.h"
+#include "ttrpc.h"
 
 static void check_frame(const struct frame *f)
 {

@@ -11,8 +11,8 @@
 
 #include "loop.h"
 #include "ttrpc.pb-c.h"
-#include "ttrpc/frame.h"
-#include "ttrpc/ttrpc.h"
+#include "frame.h"
+#include "ttrpc.h"
 
 #define MAX_LATER 256
 

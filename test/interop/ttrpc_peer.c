@@ -10,7 +10,7 @@
 
 #include "loop.h"
 #include "ttrpc.pb-c.h"
-#include "ttrpc/ttrpc.h"
+#include "ttrpc.h"
 
 #define SERVICE    "reaper.test.Echo"
 #define MAX_PARKED 64

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "overlay/mountinfo.h"
+#include "mountinfo.h"
 #include "testlib.h"
 
 static void parse_ok(const char *text, struct mount_table *t)

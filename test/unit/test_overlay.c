@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "overlay/overlay.h"
+#include "overlay.h"
 #include "testlib.h"
 
 static char *tmp;

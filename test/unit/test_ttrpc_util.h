@@ -16,8 +16,8 @@
 #include "loop.h"
 #include "testlib.h"
 #include "ttrpc.pb-c.h"
-#include "ttrpc/frame.h"
-#include "ttrpc/ttrpc.h"
+#include "frame.h"
+#include "ttrpc.h"
 
 #define TT_SERVICE "reaper.test.Echo"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "commands.h"
+#include "shim_commands.h"
 #include "events.h"
 #include "log.h"
 #include "shim.h"

@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "commands.h"
+#include "shim_commands.h"
 #include "fsutil.h"
+#include "names.h"
 #include "sha256.h"
 #include "spec.h"
-#include "ttrpc/ttrpc.h"
+#include "ttrpc.h"
 
 static const char *const group_annotations[] = {"io.containerd.runc.v2.group",
 						"io.kubernetes.cri.sandbox-id"};
@@ -88,7 +89,7 @@ static _Noreturn void exec_daemon(const struct shim_args *a, int listen_fd)
 	setsid();
 	const char *argv[14];
 	int n = 0;
-	argv[n++] = "containerd-shim-reaper-v2";
+	argv[n++] = APPLET_SHIM_NAME;
 	argv[n++] = "-namespace", argv[n++] = a->ns;
 	argv[n++] = "-id", argv[n++] = a->id;
 	argv[n++] = "-address", argv[n++] = a->address ? a->address : "";

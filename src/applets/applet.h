@@ -3,6 +3,8 @@
 #ifndef REAPER_APPLET_H
 #define REAPER_APPLET_H
 
+#include "names.h"
+
 /* Exit codes shared by every applet. */
 enum {
 	EXIT_OK = 0,

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "loop.h"
 #include "monitor.h"
+#include "names.h"
 
 #define REPLY_TIMEOUT_MS 30000
 #define SYNC_FD          3
@@ -49,7 +50,7 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 	snprintf(console_arg, sizeof(console_arg), "%d", CONSOLE_FD);
 	const char *argv[16];
 	int n = 0;
-	argv[n++] = "reaper-monitor";
+	argv[n++] = APPLET_MONITOR_NAME;
 	argv[n++] = "--root";
 	argv[n++] = req->root;
 	argv[n++] = "--namespace";

@@ -1,5 +1,6 @@
 /* The monitor process: prepares the workload, forks it, reports to its creator, then waits. */
 #include "monitor.h"
+#include "names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 #include "gate.h"
 #include "log.h"
 #include "loop.h"
-#include "overlay/overlay.h"
+#include "overlay.h"
 #include "procfs.h"
 #include "spec.h"
 #include "state.h"
@@ -332,7 +333,7 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
 	if (req->console_fd >= 0)
 		fcntl(req->console_fd, F_SETFD, FD_CLOEXEC);
-	prctl(PR_SET_NAME, "reaper-monitor", 0, 0, 0);
+	prctl(PR_SET_NAME, APPLET_MONITOR_NAME, 0, 0, 0);
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	cleanup_close int sfd = signal_fd();

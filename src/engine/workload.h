@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "overlay/volumes.h"
+#include "volumes.h"
 #include "spec.h"
 
 struct workload_plan {

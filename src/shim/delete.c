@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "commands.h"
+#include "shim_commands.h"
 #include "container.h"
 #include "containerd/shim.pb-c.h"
 #include "fsutil.h"

@@ -17,7 +17,8 @@
 #include "credentials.h"
 #include "fsutil.h"
 #include "gate.h"
-#include "overlay/overlay.h"
+#include "names.h"
+#include "overlay.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -145,7 +146,7 @@ _Noreturn void workload_run(const struct workload_plan *plan)
 	if (gate < 0)
 		_exit(127);
 	if (plan->sandbox) {
-		char *const argv[] = {"reaper-pause", NULL};
+		char *const argv[] = {APPLET_PAUSE_NAME, NULL};
 		syscall(SYS_execveat, plan->self_exe, "", argv, env, AT_EMPTY_PATH);
 		err_sys(&err, errno, "exec the sandbox's pause");
 	} else {

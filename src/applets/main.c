@@ -88,7 +88,7 @@ static int multicall_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(arg, "--version") == 0) {
-		applet_print_version("reaper");
+		applet_print_version(REAPER_BINARY_NAME);
 		return EXIT_OK;
 	}
 	const struct applet *applet = find_applet(arg);
@@ -102,9 +102,9 @@ static int multicall_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *name = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
-	name = name ? name + 1 : (argc > 0 && argv[0] ? argv[0] : "reaper");
+	name = name ? name + 1 : (argc > 0 && argv[0] ? argv[0] : REAPER_BINARY_NAME);
 	const struct applet *applet = find_applet(name);
-	if (applet != NULL && strcmp(name, "reaper") != 0)
+	if (applet != NULL && strcmp(name, REAPER_BINARY_NAME) != 0)
 		return run_applet(applet, argc, argv);
 	return multicall_main(argc, argv);
 }
