@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "applet.h"
+#include "array.h"
 #include "cleanup.h"
 #include "containerd_config.h"
 #include "fsutil.h"
@@ -24,7 +25,7 @@
 #define BACKUP_SUFFIX ".reaper-backup"
 
 static const char *const farm_links[] = REAPER_LINKED_NAMES;
-#define N_LINKS (sizeof(farm_links) / sizeof(farm_links[0]))
+#define N_LINKS ARRAY_LEN(farm_links)
 
 enum restart_mode { RESTART_NONE, RESTART_SYSTEMD };
 
@@ -113,7 +114,7 @@ static const char *const placement_names[] = {"none", "append", "create", "dropi
 
 static int placement_parse(const char *name, enum ctrd_placement *out)
 {
-	for (size_t i = 0; i < sizeof(placement_names) / sizeof(placement_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(placement_names); i++)
 		if (name != NULL && strcmp(name, placement_names[i]) == 0) {
 			*out = (enum ctrd_placement)i;
 			return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "applet.h"
+#include "array.h"
 #include "version.h"
 
 #define APPLET_ENTRY(sym) extern const struct applet applet_##sym;
@@ -14,7 +15,7 @@ static const struct applet *const applets[] = {
 #include "applets.inc"
 };
 #undef APPLET_ENTRY
-#define N_APPLETS (sizeof(applets) / sizeof(applets[0]))
+#define N_APPLETS ARRAY_LEN(applets)
 
 static int compare_name(const void *key, const void *entry)
 {

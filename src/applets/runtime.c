@@ -11,14 +11,15 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "applet.h"
+#include "array.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "pidfd.h"
 #include "signals.h"
 
 static const char usage[] =
@@ -160,23 +161,18 @@ static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR
 static void hold_forwarded_signals(sigset_t *set)
 {
 	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(forwarded_signals); i++)
 		sigaddset(set, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, set, NULL);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(forwarded_signals); i++)
 		signal(forwarded_signals[i], SIG_DFL);
-}
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* Until the exit is recorded (EOF on exit_fd), pass each held signal on to the process. The
  * pidfd, taken while the process is known alive, keeps a recycled pid from being signalled. */
 static void forward_until_exit(const struct proc_state *st, int exit_fd, const sigset_t *held)
 {
-	cleanup_close int process = pidfd_open_(st->pid);
+	cleanup_close int process = pidfd_open_process(st->pid, st->pid_start);
 	cleanup_close int sfd = signalfd(-1, held, SFD_CLOEXEC);
 	for (;;) {
 		struct pollfd p[2] = {{.fd = exit_fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
@@ -189,7 +185,7 @@ static void forward_until_exit(const struct proc_state *st, int exit_fd, const s
 			return;
 		struct signalfd_siginfo info;
 		if ((p[1].revents & POLLIN) && read(sfd, &info, sizeof(info)) == sizeof(info) && process >= 0)
-			syscall(SYS_pidfd_send_signal, process, (int)info.ssi_signo, NULL, 0);
+			pidfd_signal(process, (int)info.ssi_signo);
 	}
 }
 
@@ -507,7 +503,7 @@ static int runtime_main(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage(&cli, usage);
 	const char *name = argv[optind];
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
 		if (strcmp(name, commands[i].name) == 0) {
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;

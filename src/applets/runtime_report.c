@@ -9,6 +9,7 @@
 #include "applet.h"
 #include "cleanup.h"
 #include "runtime.h"
+#include "process_tree.h"
 #include "spec.h"
 #include "version.h"
 
@@ -140,7 +141,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
 	struct error *err = NULL;
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
-	if (container_pids(&cli->rt, argv[optind], NULL, &pids, &n, &err) < 0)
+	if (process_tree_pids(&cli->rt, argv[optind], NULL, &pids, &n, &err) < 0)
 		return cli_fail(cli, err);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)

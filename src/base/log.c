@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+
 static struct {
 	int fd;
 	bool owned;
@@ -51,7 +53,7 @@ int log_parse_format(const char *name, enum log_format *out)
 
 int log_parse_level(const char *name, enum log_level *out)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(level_names); i++) {
 		if (strcmp(name, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return 0;

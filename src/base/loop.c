@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define MAX_EVENTS 32
 
 struct watch {
@@ -32,13 +34,6 @@ struct loop {
 	struct timer *timers;
 	int64_t next_timer_id;
 };
-
-uint64_t loop_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int loop_new(struct loop **out, struct error **err)
 {
@@ -131,8 +126,10 @@ int64_t loop_timer_add(struct loop *loop, uint64_t delay_ms, loop_timer_fn fn, v
 	struct timer *t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -1;
-	*t = (struct timer){
-		.id = ++loop->next_timer_id, .due_ms = loop_now_ms() + delay_ms, .fn = fn, .data = data};
+	*t = (struct timer){.id = ++loop->next_timer_id,
+			    .due_ms = clock_monotonic_ms() + delay_ms,
+			    .fn = fn,
+			    .data = data};
 	struct timer **pp = &loop->timers;
 	while (*pp != NULL && (*pp)->due_ms <= t->due_ms)
 		pp = &(*pp)->next;
@@ -157,7 +154,7 @@ static int next_timeout(struct loop *loop, int timeout_ms)
 {
 	if (loop->timers == NULL)
 		return timeout_ms;
-	uint64_t now = loop_now_ms();
+	uint64_t now = clock_monotonic_ms();
 	uint64_t due = loop->timers->due_ms;
 	int until = due <= now ? 0 : (due - now > INT32_MAX ? INT32_MAX : (int)(due - now));
 	return timeout_ms < 0 || until < timeout_ms ? until : timeout_ms;
@@ -165,7 +162,7 @@ static int next_timeout(struct loop *loop, int timeout_ms)
 
 static void fire_timers(struct loop *loop)
 {
-	uint64_t now = loop_now_ms();
+	uint64_t now = clock_monotonic_ms();
 	while (loop->timers != NULL && loop->timers->due_ms <= now) {
 		struct timer *t = loop->timers;
 		loop->timers = t->next;

@@ -32,7 +32,4 @@ int loop_run(struct loop *loop, struct error **err);
 int loop_run_once(struct loop *loop, int timeout_ms, struct error **err);
 void loop_stop(struct loop *loop);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-uint64_t loop_now_ms(void);
-
 #endif

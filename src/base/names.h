@@ -12,6 +12,9 @@
 #define APPLET_PAUSE_NAME   "reaper-pause"
 
 /* The applets installed as symlinks to the binary: what containerd and users run by name. */
-#define REAPER_LINKED_NAMES {APPLET_SHIM_NAME, APPLET_RUNTIME_NAME, APPLET_MONITOR_NAME}
+#define REAPER_LINKED_NAMES                                                \
+	{                                                                  \
+		APPLET_SHIM_NAME, APPLET_RUNTIME_NAME, APPLET_MONITOR_NAME \
+	}
 
 #endif

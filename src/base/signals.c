@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
+
 /* Canonical names first: signal_name returns the first entry with a number. */
 static const struct {
 	const char *name; /* without "SIG" */
@@ -48,7 +50,7 @@ static const struct {
 	{"POLL", SIGIO},
 };
 
-#define N_SIGNAL_NAMES (sizeof(signal_names) / sizeof(signal_names[0]))
+#define N_SIGNAL_NAMES ARRAY_LEN(signal_names)
 
 /* A decimal number without sign, spaces or overflow; -1 if text is not one. */
 static long parse_decimal(const char *text)

@@ -1,23 +1,24 @@
-/* Create, start, state: a process from its record to its execve. */
+/* The container operations: create, start, state, kill, delete, for a container's init process and
+ * its execs. */
 #include "container.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "fsutil.h"
 #include "gate.h"
-#include "loop.h"
 #include "monitor.h"
+#include "pidfd.h"
+#include "process_tree.h"
 #include "procfs.h"
 #include "spec.h"
 
@@ -75,7 +76,7 @@ int container_read(const struct runtime *rt, const char *id, const char *exec_id
 static int initial_record(const struct create_options *o, const struct spec *spec, struct proc_state *st,
 			  struct error **err)
 {
-	*st = (struct proc_state){.status = PROC_CREATING, .created_ns = state_now_ns()};
+	*st = (struct proc_state){.status = PROC_CREATING, .created_ns = clock_realtime_ns()};
 	st->id = strdup(o->id);
 	st->exec_id = o->exec_id ? strdup(o->exec_id) : NULL;
 	st->bundle = o->bundle ? realpath(o->bundle, NULL) : NULL;
@@ -183,34 +184,17 @@ int container_create(const struct runtime *rt, const struct create_options *o, s
 	return 0;
 }
 
-static int pidfd_of(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* Wait (bounded) until fd, a pidfd, says its process exited; false on timeout. */
-static bool await_exit(int fd, uint64_t deadline)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	for (;;) {
-		int left = (int)(deadline - loop_now_ms());
-		int n = poll(&p, 1, left > 0 ? left : 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n > 0;
-	}
-}
-
 /* A failed start leaves a process that can never be started: it is exiting (execve failed) or
  * stuck before its gate. Let it go (killed if stuck) and wait for its monitor to record the exit
  * and leave, so the process reads as stopped once start returns. */
 static void settle_failed_start(int workload_fd, int monitor_fd)
 {
-	uint64_t deadline = loop_now_ms() + FAILED_START_SETTLE_MS;
-	if (workload_fd >= 0 && !await_exit(workload_fd, loop_now_ms() + FAILED_START_SETTLE_MS / 2))
-		syscall(SYS_pidfd_send_signal, workload_fd, SIGKILL, NULL, 0);
+	uint64_t deadline = clock_monotonic_ms() + FAILED_START_SETTLE_MS;
+	if (workload_fd >= 0 &&
+	    !pidfd_wait_exit(workload_fd, clock_monotonic_ms() + FAILED_START_SETTLE_MS / 2))
+		pidfd_signal(workload_fd, SIGKILL);
 	if (monitor_fd >= 0)
-		await_exit(monitor_fd, deadline);
+		pidfd_wait_exit(monitor_fd, deadline);
 }
 
 static int mark_running(struct proc_state *st, void *data, struct error **err)
@@ -229,14 +213,9 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 		return -1;
 	enum proc_status status = st.status;
 	pid_t workload = st.pid;
-	/* Opened before the liveness checks, so the pidfds are of the recorded processes. */
-	cleanup_close int pidfd = pidfd_of(workload);
-	cleanup_close int monitor_fd = pidfd_of(st.monitor_pid);
-	bool alive = procfs_alive(st.pid, st.pid_start);
-	if (monitor_fd >= 0 && !procfs_alive(st.monitor_pid, st.monitor_start)) {
-		close(monitor_fd);
-		monitor_fd = -1;
-	}
+	cleanup_close int pidfd = pidfd_open_process(workload, st.pid_start);
+	cleanup_close int monitor_fd = pidfd_open_process(st.monitor_pid, st.monitor_start);
+	bool alive = pidfd >= 0;
 	proc_state_free(&st);
 	if (status != PROC_CREATED)
 		return err_new(err, ERR_STATE, "cannot start %s %s: it is %s, not created", what(exec_id),
@@ -276,13 +255,51 @@ void container_settle(const struct runtime *rt, const char *id, const char *exec
 	if (container_read(rt, id, exec_id, &st, NULL) < 0)
 		return;
 	bool recorded = st.status != PROC_CREATED && st.status != PROC_RUNNING;
-	cleanup_close int monitor = recorded ? -1 : pidfd_of(st.monitor_pid);
-	/* The pidfd is of the recorded monitor only if that one is still alive after it was opened. */
-	bool waiting = monitor >= 0 && !procfs_alive(st.pid, st.pid_start) &&
-		       procfs_alive(st.monitor_pid, st.monitor_start);
+	cleanup_close int monitor = recorded ? -1 : pidfd_open_process(st.monitor_pid, st.monitor_start);
+	bool waiting = monitor >= 0 && !procfs_alive(st.pid, st.pid_start);
 	proc_state_free(&st);
 	if (waiting)
-		await_exit(monitor, loop_now_ms() + (uint64_t)timeout_ms);
+		pidfd_wait_exit(monitor, clock_monotonic_ms() + (uint64_t)timeout_ms);
+}
+
+int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
+		   struct error **err)
+{
+	struct proc_state st;
+	if (container_read(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	bool alive = st.status != PROC_STOPPED && procfs_alive(st.pid, st.pid_start);
+	pid_t pid = st.pid;
+	proc_state_free(&st);
+	if (all)
+		return process_tree_signal(rt, id, exec_id, sig, err);
+	if (!alive)
+		return err_new(err, ERR_STATE, "%s %s is not running", what(exec_id), name(id, exec_id));
+	if (kill(pid, sig) < 0)
+		return err_sys(err, errno, "kill %d", (int)pid);
+	return 0;
+}
+
+int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
+		     struct proc_state *final, struct error **err)
+{
+	struct proc_state st;
+	if (container_state(rt, id, exec_id, &st, err) < 0)
+		return -1;
+	enum proc_status status = st.status;
+	proc_state_free(&st);
+	if (status == PROC_RUNNING && !force)
+		return err_new(err, ERR_STATE,
+			       "cannot delete %s %s: it is running (stop it first, or use --force)",
+			       what(exec_id), name(id, exec_id));
+	/* A finished exec's leftovers belong to the container now (its monitor lingers with them):
+	 * deleting the exec removes its record only. Anything else is killed and waited for. */
+	if ((exec_id == NULL || status != PROC_STOPPED) && process_tree_kill_all(rt, id, exec_id, err) < 0)
+		return -1;
+	cleanup_free char *dir = container_dir(rt, id, exec_id);
+	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
+		return -1;
+	return state_remove_dir(dir, err);
 }
 
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err)

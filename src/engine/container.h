@@ -58,19 +58,6 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
  * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record. */
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
 		     struct proc_state *final, struct error **err);
-/* Every process of the container (or exec): the main process and its descendants. */
-int container_pids(const struct runtime *rt, const char *id, const char *exec_id, pid_t **pids, size_t *n,
-		   struct error **err);
-/* Send sig to every process of the container (or exec), monitors excepted. */
-int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
-			  struct error **err);
-/* Whether any exec of the container, or anything an exec left behind, is still alive. */
-bool container_has_live_execs(const struct runtime *rt, const char *id);
-/* An exec's monitor that outlives its main process stays subreaper of what the exec left behind
- * (as runc keeps such processes until the container stops). It registers itself in the container
- * (<dir>/lingering/<pid>) so the container's kill, ps and delete still reach those processes. */
-int container_linger(const struct runtime *rt, const char *id, pid_t monitor, struct error **err);
-void container_unlinger(const struct runtime *rt, const char *id, pid_t monitor);
 /* Ids of the containers in the namespace, or of the execs of a container. */
 int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err);
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "loop.h"
+#include "clock.h"
 #include "state.h"
 
 int gate_create(const char *dir, struct error **err)
@@ -63,11 +63,10 @@ int gate_open(const char *dir, int pidfd, int timeout_ms, struct error **err)
 	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(err, errno, "open %s", path);
-	uint64_t deadline = loop_now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = clock_monotonic_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-		int left = (int)(deadline - loop_now_ms());
-		int n = poll(fds, pidfd >= 0 ? 2 : 1, left > 0 ? left : 0);
+		int n = poll(fds, pidfd >= 0 ? 2 : 1, clock_ms_until(deadline));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -1,5 +1,6 @@
 /* The monitor process: prepares the workload, forks it, reports to its creator, then waits. */
 #include "monitor.h"
+#include "array.h"
 #include "names.h"
 
 #include <errno.h>
@@ -16,14 +17,15 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "console.h"
 #include "container.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "log.h"
-#include "loop.h"
 #include "overlay.h"
 #include "procfs.h"
+#include "process_tree.h"
 #include "spec.h"
 #include "state.h"
 #include "workload.h"
@@ -114,7 +116,7 @@ static void release(struct preparation *prep)
 {
 	int fds[] = {prep->plan.nsfd, prep->plan.gate, prep->plan.console, prep->plan.self_exe,
 		     prep->console_master};
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(fds); i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
 	}
@@ -204,7 +206,7 @@ static bool reap(pid_t main_pid, struct exit_record *rec)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == main_pid) {
 			rec->code = exit_code(status);
-			rec->at_ns = state_now_ns();
+			rec->at_ns = clock_realtime_ns();
 			main_done = true;
 		}
 	}
@@ -216,7 +218,7 @@ static int signal_fd(void)
 	sigset_t set;
 	sigemptyset(&set);
 	int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -253,17 +255,17 @@ static bool reap_exited(void)
 static void kill_remaining(const struct monitor_request *req, int sfd)
 {
 	struct runtime rt = {.root = req->root, .ns = req->ns};
-	uint64_t deadline = loop_now_ms() + REAP_GRACE_MS;
+	uint64_t deadline = clock_monotonic_ms() + REAP_GRACE_MS;
 	for (;;) {
 		bool children = reap_exited();
-		bool execs = container_has_live_execs(&rt, req->id);
+		bool execs = process_tree_has_live_execs(&rt, req->id);
 		if (!children && !execs)
 			return;
-		container_signal_tree(&rt, req->id, NULL, SIGKILL, NULL);
+		process_tree_signal(&rt, req->id, NULL, SIGKILL, NULL);
 		if (!children)
 			return; /* the execs' own monitors reap them */
-		int left = (int)(deadline - loop_now_ms());
-		if (left <= 0) {
+		int left = clock_ms_until(deadline);
+		if (left == 0) {
 			log_warn("monitor %s: processes still exiting after %d ms", req->id, REAP_GRACE_MS);
 			return;
 		}
@@ -279,7 +281,7 @@ static void linger(const struct monitor_request *req, int sfd)
 	struct runtime rt = {.root = req->root, .ns = req->ns};
 	while (reap_exited())
 		wait_for_child_signal(sfd, -1);
-	container_unlinger(&rt, req->id, getpid());
+	process_tree_unlinger(&rt, req->id, getpid());
 }
 
 static void detach_stdio(void)
@@ -312,7 +314,7 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 	bool leftovers = req->exec_id != NULL && reap_exited();
 	/* Registered before the exit is announced: by the time anyone deletes the exec, the container
 	 * can find its leftovers. */
-	if (leftovers && container_linger(&rt, req->id, getpid(), &err) < 0) {
+	if (leftovers && process_tree_linger(&rt, req->id, getpid(), &err) < 0) {
 		log_warn("monitor %s: %s; killing what the exec left", req->id, err_message(err));
 		err_free(&err);
 		leftovers = false;
@@ -321,7 +323,7 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 	if (leftovers)
 		linger(req, sfd);
 	else if (req->exec_id != NULL)
-		container_signal_tree(&rt, req->id, req->exec_id, SIGKILL, NULL), reap_exited();
+		process_tree_signal(&rt, req->id, req->exec_id, SIGKILL, NULL), reap_exited();
 	else
 		kill_remaining(req, sfd);
 	return EXIT_SUCCESS;

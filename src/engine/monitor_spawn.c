@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "fsutil.h"
-#include "loop.h"
 #include "monitor.h"
 #include "names.h"
 
@@ -84,11 +84,10 @@ static void reap(pid_t pid)
 static int read_reply(int fd, char *buf, size_t cap, struct error **err)
 {
 	size_t n = 0;
-	uint64_t deadline = loop_now_ms() + REPLY_TIMEOUT_MS;
+	uint64_t deadline = clock_monotonic_ms() + REPLY_TIMEOUT_MS;
 	while (n < cap - 1) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)(deadline - loop_now_ms());
-		int ready = poll(&p, 1, left > 0 ? left : 0);
+		int ready = poll(&p, 1, clock_ms_until(deadline));
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready <= 0)

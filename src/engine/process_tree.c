@@ -1,20 +1,20 @@
 /* A container's processes without a pid namespace: the descendants of its monitors (each monitor
- * is the subreaper of its workload, so orphans stay in the tree) plus the main processes. And what
- * acts on them: kill and delete. */
+ * is the subreaper of its workload, so orphans stay in the tree) plus the main processes. */
+#include "process_tree.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "fsutil.h"
 #include "container.h"
-#include "loop.h"
+#include "pidfd.h"
 #include "procfs.h"
 
 #define MONITOR_EXIT_TIMEOUT_MS 5000
@@ -73,7 +73,7 @@ static char *lingering_path(const struct runtime *rt, const char *id, pid_t moni
 	return path;
 }
 
-int container_linger(const struct runtime *rt, const char *id, pid_t monitor, struct error **err)
+int process_tree_linger(const struct runtime *rt, const char *id, pid_t monitor, struct error **err)
 {
 	struct proc_stat st;
 	cleanup_free char *path = lingering_path(rt, id, monitor);
@@ -86,7 +86,7 @@ int container_linger(const struct runtime *rt, const char *id, pid_t monitor, st
 	return fs_write_atomic(path, text, (size_t)n, 0600, err);
 }
 
-void container_unlinger(const struct runtime *rt, const char *id, pid_t monitor)
+void process_tree_unlinger(const struct runtime *rt, const char *id, pid_t monitor)
 {
 	cleanup_free char *path = lingering_path(rt, id, monitor);
 	if (path != NULL)
@@ -186,8 +186,8 @@ static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct erro
 	return 0;
 }
 
-int container_pids(const struct runtime *rt, const char *id, const char *exec_id, pid_t **pids, size_t *n,
-		   struct error **err)
+int process_tree_pids(const struct runtime *rt, const char *id, const char *exec_id, pid_t **pids, size_t *n,
+		      struct error **err)
 {
 	struct members m;
 	int rc = collect(rt, id, exec_id, &m, err);
@@ -197,8 +197,8 @@ int container_pids(const struct runtime *rt, const char *id, const char *exec_id
 	return rc;
 }
 
-int container_signal_tree(const struct runtime *rt, const char *id, const char *exec_id, int sig,
-			  struct error **err)
+int process_tree_signal(const struct runtime *rt, const char *id, const char *exec_id, int sig,
+			struct error **err)
 {
 	struct members m;
 	cleanup_free pid_t *pids = NULL;
@@ -218,7 +218,7 @@ int container_signal_tree(const struct runtime *rt, const char *id, const char *
 	return rc;
 }
 
-bool container_has_live_execs(const struct runtime *rt, const char *id)
+bool process_tree_has_live_execs(const struct runtime *rt, const char *id)
 {
 	struct members lingering = {0};
 	add_lingering(rt, id, &lingering, NULL);
@@ -237,65 +237,24 @@ bool container_has_live_execs(const struct runtime *rt, const char *id)
 	return live;
 }
 
-int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
-		   struct error **err)
-{
-	struct proc_state st;
-	if (container_read(rt, id, exec_id, &st, err) < 0)
-		return -1;
-	bool alive = st.status != PROC_STOPPED && procfs_alive(st.pid, st.pid_start);
-	pid_t pid = st.pid;
-	proc_state_free(&st);
-	if (all)
-		return container_signal_tree(rt, id, exec_id, sig, err);
-	if (!alive)
-		return err_new(err, ERR_STATE, "%s %s is not running", exec_id ? "exec" : "container",
-			       exec_id ? exec_id : id);
-	if (kill(pid, sig) < 0)
-		return err_sys(err, errno, "kill %d", (int)pid);
-	return 0;
-}
-
 /* Wait (bounded) until every monitor has recorded its exit and gone. */
 static void await_monitors(const struct members *m)
 {
-	uint64_t deadline = loop_now_ms() + MONITOR_EXIT_TIMEOUT_MS;
+	uint64_t deadline = clock_monotonic_ms() + MONITOR_EXIT_TIMEOUT_MS;
 	for (size_t i = 0; i < m->n_monitors; i++) {
-		int fd = (int)syscall(SYS_pidfd_open, m->monitors[i], 0);
-		if (fd < 0)
-			continue;
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)(deadline - loop_now_ms());
-		while (left > 0 && poll(&p, 1, left) < 0 && errno == EINTR)
-			left = (int)(deadline - loop_now_ms());
-		close(fd);
+		cleanup_close int fd = pidfd_open_process(m->monitors[i], 0);
+		if (fd >= 0)
+			pidfd_wait_exit(fd, deadline);
 	}
 }
 
-int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
-		     struct proc_state *final, struct error **err)
+int process_tree_kill_all(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
 {
-	struct proc_state st;
-	if (container_state(rt, id, exec_id, &st, err) < 0)
+	struct members m;
+	if (collect(rt, id, exec_id, &m, err) < 0)
 		return -1;
-	enum proc_status status = st.status;
-	proc_state_free(&st);
-	if (status == PROC_RUNNING && !force)
-		return err_new(err, ERR_STATE,
-			       "cannot delete %s %s: it is running (stop it first, or use --force)",
-			       exec_id ? "exec" : "container", exec_id ? exec_id : id);
-	/* A finished exec's leftovers belong to the container now (its monitor lingers with them):
-	 * deleting the exec removes its record only. Anything else is killed and waited for. */
-	if (exec_id == NULL || status != PROC_STOPPED) {
-		struct members m;
-		if (collect(rt, id, exec_id, &m, err) < 0)
-			return -1;
-		container_signal_tree(rt, id, exec_id, SIGKILL, NULL);
-		await_monitors(&m);
-		members_free(&m);
-	}
-	cleanup_free char *dir = container_dir(rt, id, exec_id);
-	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
-		return -1;
-	return state_remove_dir(dir, err);
+	process_tree_signal(rt, id, exec_id, SIGKILL, NULL);
+	await_monitors(&m);
+	members_free(&m);
+	return 0;
 }

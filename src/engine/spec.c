@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "strv.h"
@@ -265,7 +266,7 @@ static const struct {
 
 int spec_rlimit_resource(const char *name)
 {
-	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(rlimit_names); i++)
 		if (strcmp(rlimit_names[i].name, name) == 0)
 			return rlimit_names[i].resource;
 	return -1;
@@ -592,7 +593,7 @@ static const struct {
 	{"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
 };
 
-#define N_MOUNT_OPTIONS (sizeof(mount_options) / sizeof(mount_options[0]))
+#define N_MOUNT_OPTIONS ARRAY_LEN(mount_options)
 
 const char *spec_mount_option_name(size_t i)
 {

@@ -31,13 +31,6 @@ const char *state_root(void)
 	return root && *root ? root : STATE_DEFAULT_ROOT;
 }
 
-int64_t state_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int state_validate_id(const char *what, const char *id, struct error **err)
 {
 	if (id == NULL || *id == '\0')

@@ -73,6 +73,4 @@ int state_list(const char *dir, char ***out, struct error **err);
 void proc_state_free(struct proc_state *st);
 const char *proc_status_name(enum proc_status status);
 
-int64_t state_now_ns(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "newmount.h"
@@ -20,7 +21,7 @@ static bool provided_by_host(const struct spec_mount *m)
 {
 	if (m->bind)
 		return false;
-	for (size_t i = 0; m->type && i < sizeof(host_types) / sizeof(host_types[0]); i++) {
+	for (size_t i = 0; m->type && i < ARRAY_LEN(host_types); i++) {
 		if (strcmp(m->type, host_types[i]) == 0)
 			return true;
 	}

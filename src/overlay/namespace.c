@@ -1,4 +1,5 @@
 /* Creating, joining and tearing down the node's shared overlay namespace. */
+#include "array.h"
 #include "overlay.h"
 
 #include <errno.h>
@@ -67,7 +68,7 @@ static int prepare_base(const char *base, struct error **err)
 	if (mount(NULL, base, NULL, MS_UNBINDABLE, NULL) < 0)
 		return err_sys(err, errno, "make %s unbindable", base);
 	const char *dirs[] = {"upper", "work", "merged", "layers"};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
 		cleanup_free char *dir = base_path(base, dirs[i]);
 		if (mkdir(dir, strcmp(dirs[i], "upper") == 0 ? 0755 : 0700) < 0 && errno != EEXIST)
 			return err_sys(err, errno, "mkdir %s", dir);

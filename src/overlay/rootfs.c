@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
@@ -36,8 +37,6 @@ static const char *const persistent_types[] = {"ext2",     "ext3", "ext4",  "xfs
 static const char *const volatile_trees[] = {"/var/lib/kubelet", "/var/lib/containerd", "/var/lib/docker",
 					     "/var/lib/containers"};
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static bool is_one_of(const char *s, const char *const *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -55,7 +54,7 @@ static bool is_under(const char *path, const char *tree)
 
 static bool is_pseudo(const char *fstype)
 {
-	return is_one_of(fstype, pseudo_types, COUNT(pseudo_types));
+	return is_one_of(fstype, pseudo_types, ARRAY_LEN(pseudo_types));
 }
 
 static char *in_merged(const char *merged, const char *path)
@@ -125,17 +124,18 @@ static bool wanted(const struct mount_entry *m, const char *base)
 {
 	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base))
 		return false;
-	for (size_t i = 0; i < COUNT(host_trees); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(host_trees); i++) {
 		if (is_under(m->mount_point, host_trees[i]))
 			return false; /* bound with the whole tree */
 	}
-	for (size_t i = 0; i < COUNT(volatile_trees); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(volatile_trees); i++) {
 		if (is_under(m->mount_point, volatile_trees[i]))
 			return false;
 	}
 	if (is_under(m->mount_point, "/dev"))
 		return true;
-	return strcmp(m->root, "/") == 0 && is_one_of(m->fstype, persistent_types, COUNT(persistent_types));
+	return strcmp(m->root, "/") == 0 &&
+	       is_one_of(m->fstype, persistent_types, ARRAY_LEN(persistent_types));
 }
 
 static int add_submount(const char *base, const char *merged, int n, const struct mount_entry *m,
@@ -176,7 +176,7 @@ static int add_submounts(const char *base, const char *merged, struct error **er
 
 static int bind_host_trees(const char *merged, struct error **err)
 {
-	for (size_t i = 0; i < COUNT(host_trees); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(host_trees); i++) {
 		cleanup_free char *target = in_merged(merged, host_trees[i]);
 		if (access(host_trees[i], F_OK) < 0)
 			continue;

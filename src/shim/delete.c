@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cleanup.h"
 #include "shim_commands.h"
 #include "container.h"
@@ -32,7 +33,7 @@ int shim_command_delete(const struct shim_args *a)
 	struct runtime rt = {.root = state_root(), .ns = a->ns};
 	struct proc_state final = {0};
 	struct error *err = NULL;
-	int64_t exited_at = state_now_ns();
+	int64_t exited_at = clock_realtime_ns();
 	int exit_status = 128 + SIGKILL;
 	if (container_delete(&rt, a->id, NULL, true, &final, &err) == 0) {
 		if (final.status == PROC_STOPPED && final.exited_at_ns > 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "containerd/forward.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
@@ -77,7 +78,7 @@ void events_publish(struct events *ev, const char *topic, const ProtobufCMessage
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
 	if (pack_any(event, &any, type_url, sizeof(type_url)) < 0)
 		return;
-	int64_t now = state_now_ns();
+	int64_t now = clock_realtime_ns();
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 	ts.seconds = now / 1000000000;
 	ts.nanos = (int32_t)(now % 1000000000);

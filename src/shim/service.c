@@ -14,6 +14,7 @@
 #include "log.h"
 #include "shim.h"
 #include "shim_io.h"
+#include "process_tree.h"
 #include "stats.h"
 #include "version.h"
 
@@ -350,7 +351,7 @@ static void handle_pids(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 	size_t n = 0;
 	if (lookup(shim, call, r->id, NULL) == NULL)
 		return;
-	if (container_pids(&shim->rt, r->id, NULL, &pids, &n, &err) < 0) {
+	if (process_tree_pids(&shim->rt, r->id, NULL, &pids, &n, &err) < 0) {
 		shim_fail(call, err);
 		return;
 	}

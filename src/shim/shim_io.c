@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "console.h"
 #include "fsutil.h"
@@ -400,7 +401,7 @@ void shim_io_free(struct shim_io *io)
 		return;
 	stop_draining(io);
 	int *fds[] = {&io->master, &io->in.src, &io->out.dst};
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(fds); i++) {
 		if (*fds[i] >= 0)
 			loop_remove(io->loop, *fds[i]);
 		close_fd(fds[i]);

@@ -6,13 +6,14 @@
 
 #include "cleanup.h"
 #include "containerd/cgroups_metrics.pb-c.h"
+#include "process_tree.h"
 #include "procfs.h"
 
 int stats_collect(const struct runtime *rt, const char *id, Google__Protobuf__Any *any, struct error **err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
-	if (container_pids(rt, id, NULL, &pids, &n, err) < 0)
+	if (process_tree_pids(rt, id, NULL, &pids, &n, err) < 0)
 		return -1;
 	unsigned long long user = 0, kernel = 0, rss_pages = 0;
 	uint64_t counted = 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cleanup.h"
 #include "containerd/events.pb-c.h"
 #include "containerd/shim.pb-c.h"
@@ -192,7 +193,7 @@ static void read_exit(struct shim *shim, struct process *p)
 		log_warn("%s: monitor %d exited without recording an exit: %s", p->task->id,
 			 (int)p->monitor_pid, err ? err_message(err) : "no record");
 		p->exit_code = 128 + 9;
-		p->exited_at_ns = state_now_ns();
+		p->exited_at_ns = clock_realtime_ns();
 	}
 	if (err == NULL)
 		proc_state_free(&st);

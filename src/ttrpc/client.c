@@ -5,6 +5,7 @@
  * All sending happens from the "pump", a loop timer: zero delay while connected, the current
  * backoff after a failed connection. So a completion callback never runs inside
  * ttrpc_client_call, and a flood of calls is sent in batches. */
+#include "clock.h"
 #include "ttrpc.h"
 
 #include <errno.h>
@@ -179,7 +180,7 @@ static void start_clock(struct ttrpc_client *c, struct client_call *call)
 	if (call->clock_started)
 		return;
 	call->clock_started = true;
-	call->deadline_ms = loop_now_ms() + call->timeout_ms;
+	call->deadline_ms = clock_monotonic_ms() + call->timeout_ms;
 	if (call->timeout_ms > 0)
 		call->timer = loop_timer_add(c->loop, call->timeout_ms, on_call_deadline, call);
 }
@@ -291,7 +292,7 @@ static void send_call(struct ttrpc_client *c, struct client_call *call)
 	int64_t timeout_nano = 0;
 	if (call->timeout_ms > 0) {
 		/* Tell the server how long is left, so that it can give up when we do. */
-		uint64_t now = loop_now_ms();
+		uint64_t now = clock_monotonic_ms();
 		uint64_t left = call->deadline_ms > now ? call->deadline_ms - now : 1;
 		timeout_nano = (int64_t)left * 1000000;
 	}

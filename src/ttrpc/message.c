@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "google/rpc/status.pb-c.h"
+#include "array.h"
 #include "ttrpc.h"
 
 static const char *const code_names[] = {
@@ -17,7 +18,7 @@ static const char *const code_names[] = {
 
 const char *ttrpc_code_name(int code)
 {
-	if (code < 0 || (size_t)code >= sizeof(code_names) / sizeof(code_names[0]))
+	if (code < 0 || (size_t)code >= ARRAY_LEN(code_names))
 		return "UNKNOWN_CODE";
 	return code_names[code];
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "ttrpc.pb-c.h"
 #include "ttrpc.h"
@@ -158,9 +159,9 @@ static void start(struct ttrpc_client *c, struct result *r, const char *method, 
 
 static void wait_for(struct result *r, const char *what)
 {
-	uint64_t end = loop_now_ms() + 10000;
+	uint64_t end = clock_monotonic_ms() + 10000;
 	while (!r->done) {
-		if (loop_now_ms() > end)
+		if (clock_monotonic_ms() > end)
 			die("%s: no answer", what);
 		loop_run_once(loop, 50, NULL);
 	}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "containerd_config.h"
 #include "fsutil.h"
 #include "testlib.h"
@@ -96,7 +97,7 @@ START_TEST(parse_handler_spellings)
 		"[plugins]\n\"io.containerd.grpc.v1.cri\".containerd.runtimes.reaper-v2 = { runtime_type = "
 		"\"io.containerd.reaper.v2\" }\n",
 	};
-	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(spellings); i++) {
 		char *text = NULL;
 		ck_assert_int_ge(asprintf(&text, "version = 2\n%s", spellings[i]), 0);
 		struct ctrd_config c = parse_ok(text, "reaper-v2");

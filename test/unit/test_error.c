@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "testlib.h"
 
@@ -37,7 +38,7 @@ START_TEST(err_new_keeps_the_kind)
 {
 	static const enum err_kind kinds[] = {ERR_INVALID, ERR_NOT_FOUND, ERR_EXISTS, ERR_STATE,
 					      ERR_UNSUPPORTED};
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct error *err = NULL;
 		ck_assert_int_eq(err_new(&err, kinds[i], "case %zu: %s", i, "bad"), -1);
 		ck_assert_int_eq(err->kind, kinds[i]);

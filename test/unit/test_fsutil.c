@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fsutil.h"
 #include "testlib.h"
 
@@ -450,7 +451,7 @@ START_TEST(read_file_size_limits)
 	char *path = testlib_path("sized");
 	/* Sizes around the initial 4096-byte buffer and its growth. */
 	static const size_t sizes[] = {0, 1, 100, 4095, 4096, 4097, 8192, 8193, 100000};
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
 		size_t size = sizes[i];
 		write_sized(path, size);
 		read_ok(path, size, size);         /* exactly max: fine */

@@ -19,6 +19,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "google/rpc/status.pb-c.h"
+#include "array.h"
 #include "testlib.h"
 #include "ttrpc.pb-c.h"
 
@@ -83,7 +84,7 @@ static const ProtobufCMessageDescriptor *const all_messages[] = {
 	&io__containerd__cgroups__v1__memory_stat__descriptor,
 	&io__containerd__cgroups__v1__metrics__descriptor,
 };
-#define N_MESSAGES (sizeof(all_messages) / sizeof(all_messages[0]))
+#define N_MESSAGES (ARRAY_LEN(all_messages))
 
 /* ---- a generic filler, comparer and mutator over descriptors ---- */
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "signals.h"
 #include "testlib.h"
 
@@ -102,8 +103,8 @@ static const struct {
 
 START_TEST(every_standard_name_round_trips)
 {
-	ck_assert_int_eq(sizeof(standard) / sizeof(standard[0]), 31);
-	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
+	ck_assert_int_eq(ARRAY_LEN(standard), 31);
+	for (size_t i = 0; i < ARRAY_LEN(standard); i++) {
 		ck_assert_int_eq(parse_ok(standard[i].name, 0), standard[i].number);
 		ck_assert_int_eq(parse_ok(standard[i].name + 3, 0), standard[i].number);
 		char buf[SIGNAL_NAME_MAX];

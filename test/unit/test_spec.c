@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "spec.h"
 #include "testlib.h"
 
@@ -510,7 +511,7 @@ START_TEST(every_rlimit_name_maps)
 		{"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
 		{"RLIMIT_STACK", RLIMIT_STACK},
 	};
-	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(expected); i++)
 		ck_assert_int_eq(spec_rlimit_resource(expected[i].name), expected[i].resource);
 	ck_assert_int_eq(spec_rlimit_resource("RLIMIT_"), -1);
 	ck_assert_int_eq(spec_rlimit_resource("NOFILE"), -1);
@@ -566,9 +567,9 @@ START_TEST(capability_table_matches_kernel_header)
 		{"CAP_BPF", CAP_BPF},
 		{"CAP_CHECKPOINT_RESTORE", CAP_CHECKPOINT_RESTORE},
 	};
-	ck_assert_int_eq(sizeof(expected) / sizeof(expected[0]), SPEC_CAP_LAST + 1);
+	ck_assert_int_eq(ARRAY_LEN(expected), SPEC_CAP_LAST + 1);
 	ck_assert_int_eq(SPEC_CAP_LAST, CAP_CHECKPOINT_RESTORE);
-	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(expected); i++) {
 		ck_assert_int_eq(spec_capability_number(expected[i].name), expected[i].number);
 		ck_assert_str_eq(spec_capability_name(expected[i].number), expected[i].name);
 	}
@@ -689,7 +690,7 @@ START_TEST(every_mount_option_maps_to_its_flag)
 		{"'ro', 'nosuid', 'nodev', 'noexec', 'relatime'",
 		 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, 0},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct spec s;
 		parse_mount_options("tmpfs", cases[i].option, &s);
 		ck_assert_msg(s.mounts[0].flags == cases[i].flags, "%s: flags %#lx, want %#lx",
@@ -1019,8 +1020,8 @@ START_TEST(wrong_types_everywhere_fail_cleanly)
 		"{'ociVersion': '1.0', 'process': {'args': ['/x']}, 'annotations': {'a': 'b', 'c': %s}}",
 	};
 	int ok = 0, failed = 0;
-	for (size_t t = 0; t < sizeof(templates) / sizeof(templates[0]); t++) {
-		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+	for (size_t t = 0; t < ARRAY_LEN(templates); t++) {
+		for (size_t v = 0; v < ARRAY_LEN(values); v++) {
 			char *sq = NULL;
 			ck_assert_int_ge(asprintf(&sq, templates[t], values[v]), 0);
 			char *json = json_of(sq);

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "clock.h"
 #include "state.h"
 #include "testlib.h"
 
@@ -374,7 +376,7 @@ START_TEST(corrupt_records_are_err_invalid)
 		{"exited_at_ns", "-1"},
 		{"created_ns", "\"now\""},
 	};
-	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(numbers); i++) {
 		/* A valid record with that one field replaced (JSON_REJECT_DUPLICATES: rebuild). */
 		json_t *doc = json_loads(VALID_PREFIX "}", 0, NULL);
 		ck_assert_ptr_nonnull(doc);
@@ -681,7 +683,7 @@ START_TEST(list_is_sorted_and_skips_junk)
 	char *ns = testlib_path("ns");
 	ck_assert_int_eq(mkdir(ns, 0700), 0);
 	static const char *const dirs[] = {"b", "a", "C", "a-2", ".hidden", "z.9", "bad name", "x:y"};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
 		char *d = NULL;
 		ck_assert_int_ge(asprintf(&d, "%s/%s", ns, dirs[i]), 0);
 		ck_assert_int_eq(mkdir(d, 0700), 0);
@@ -744,7 +746,7 @@ START_TEST(status_names_and_clock)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t before = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	int64_t now = state_now_ns();
+	int64_t now = clock_realtime_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t after = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	ck_assert(before <= now && now <= after);

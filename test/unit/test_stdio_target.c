@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "stdio_target.h"
 #include "testlib.h"
 
@@ -758,7 +759,7 @@ START_TEST(no_fd_is_leaked)
 	const char *targets[] = {
 		"", fifo, file, file_uri, fifo_as_file, missing, testlib_test_dir(), "binary:///bin/true"};
 	int before = count_fds();
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(targets); i++) {
 		struct stdio_target t;
 		parse_ok(targets[i], &t);
 		struct error *err = NULL;

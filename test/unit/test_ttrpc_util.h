@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "testlib.h"
 #include "ttrpc.pb-c.h"
@@ -24,9 +25,9 @@
 /* Run the loop until cond(arg) holds or timeout_ms passes; returns the final cond. */
 static inline bool tt_run_until(struct loop *loop, bool (*cond)(void *), void *arg, uint64_t timeout_ms)
 {
-	uint64_t end = loop_now_ms() + timeout_ms;
+	uint64_t end = clock_monotonic_ms() + timeout_ms;
 	while (!cond(arg)) {
-		uint64_t now = loop_now_ms();
+		uint64_t now = clock_monotonic_ms();
 		if (now >= end)
 			return false;
 		uint64_t left = end - now;
@@ -38,8 +39,8 @@ static inline bool tt_run_until(struct loop *loop, bool (*cond)(void *), void *a
 /* Run the loop for a while regardless (to show that something does NOT happen). */
 static inline void tt_run_for(struct loop *loop, uint64_t ms)
 {
-	uint64_t end = loop_now_ms() + ms;
-	for (uint64_t now = loop_now_ms(); now < end; now = loop_now_ms())
+	uint64_t end = clock_monotonic_ms() + ms;
+	for (uint64_t now = clock_monotonic_ms(); now < end; now = clock_monotonic_ms())
 		ck_assert_int_eq(loop_run_once(loop, (int)(end - now), NULL), 0);
 }
 
@@ -76,11 +77,11 @@ static inline void tt_raw_close(struct tt_raw *r)
 static inline void tt_raw_send(struct loop *loop, struct tt_raw *r, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t end = loop_now_ms() + 10000;
+	uint64_t end = clock_monotonic_ms() + 10000;
 	while (len > 0) {
 		ssize_t n = send(r->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			ck_assert_msg(loop_now_ms() < end, "peer stopped reading");
+			ck_assert_msg(clock_monotonic_ms() < end, "peer stopped reading");
 			ck_assert_int_eq(loop_run_once(loop, 10, NULL), 0);
 			continue;
 		}
