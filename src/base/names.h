@@ -12,9 +12,9 @@
 #define APPLET_PAUSE_NAME   "reaper-pause"
 
 /* The applets installed as symlinks to the binary: what containerd and users run by name. */
-#define REAPER_LINKED_NAMES                                                \
-	{                                                                  \
-		APPLET_SHIM_NAME, APPLET_RUNTIME_NAME, APPLET_MONITOR_NAME \
-	}
+/* cmake/Applets.cmake reads the next line as it is. */
+/* clang-format off */
+#define REAPER_LINKED_NAMES {APPLET_SHIM_NAME, APPLET_RUNTIME_NAME, APPLET_MONITOR_NAME}
+/* clang-format on */
 
 #endif
