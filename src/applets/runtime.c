@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pidfd.h"
 #include "signals.h"
+#include "spec.h"
 
 static const char usage[] =
 	"usage: reaper-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] ID [ARGS...]\n"
@@ -328,16 +329,15 @@ static json_t *derived_process(struct cli *cli, const struct exec_args *x, struc
 	struct proc_state st;
 	if (container_read(&cli->rt, x->create.opts.id, NULL, &st, err) < 0)
 		return NULL;
-	cleanup_free char *config = NULL;
-	int n = asprintf(&config, "%s/config.json", st.bundle ? st.bundle : ".");
+	json_t *doc = spec_load_json(st.bundle ? st.bundle : ".", err);
 	proc_state_free(&st);
-	json_t *doc = n < 0 ? NULL : json_load_file(config, 0, NULL);
 	json_t *process = json_incref(json_object_get(doc, "process"));
 	json_decref(doc);
 	if (!json_is_object(process)) {
 		json_decref(process);
-		err_new(err, ERR_INVALID, "exec: cannot read the process of %s from %s", x->create.opts.id,
-			config);
+		if (doc != NULL)
+			err_new(err, ERR_INVALID, "exec: config.json of %s has no process",
+				x->create.opts.id);
 		return NULL;
 	}
 	json_t *args = json_array();
@@ -364,7 +364,7 @@ static char *exec_process(struct cli *cli, const struct exec_args *x, struct err
 	char *text = NULL;
 	size_t len;
 	if (x->process_file != NULL)
-		return fs_read_file(x->process_file, 4 << 20, &text, &len, err) < 0 ? NULL : text;
+		return fs_read_file(x->process_file, SPEC_MAX_SIZE, &text, &len, err) < 0 ? NULL : text;
 	json_t *process = derived_process(cli, x, err);
 	text = process ? json_dumps(process, JSON_COMPACT) : NULL;
 	json_decref(process);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "annotations.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "fsutil.h"
@@ -87,8 +88,8 @@ static int initial_record(const struct create_options *o, const struct spec *spe
 	if (spec != NULL) {
 		st->terminal = spec->process.terminal;
 		st->annotations = json_incref(spec->annotations);
-		const char *type = spec_annotation(spec, SANDBOX_TYPE_ANNOTATION);
-		st->sandbox = type != NULL && strcmp(type, "sandbox") == 0;
+		const char *type = spec_annotation(spec, ANNOTATION_CONTAINER_TYPE);
+		st->sandbox = type != NULL && strcmp(type, CONTAINER_TYPE_SANDBOX) == 0;
 	}
 	if (st->id == NULL || (o->bundle && st->bundle == NULL))
 		return err_sys(err, errno ? errno : ENOMEM, "bundle %s", o->bundle);
@@ -166,7 +167,7 @@ int container_create(const struct runtime *rt, const struct create_options *o, s
 	struct proc_state st;
 	int rc = initial_record(o, o->exec_id ? NULL : &spec, &st, err);
 	spec_free(&spec);
-	if (rc < 0 || state_make_dir(dir, o->exec_id ? "exec" : "container", err) < 0) {
+	if (rc < 0 || state_make_dir(dir, what(o->exec_id), err) < 0) {
 		proc_state_free(&st);
 		if (err && *err && (*err)->kind == ERR_EXISTS) {
 			err_free(err);

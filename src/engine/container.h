@@ -11,8 +11,6 @@
 #include "error.h"
 #include "state.h"
 
-#define SANDBOX_TYPE_ANNOTATION "io.kubernetes.cri.container-type"
-
 struct runtime {
 	const char *root; /* state root, e.g. /run/reaper */
 	const char *ns;   /* namespace, e.g. "default" or "k8s.io" */

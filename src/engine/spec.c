@@ -817,20 +817,36 @@ static int read_bounded(const char *path, char **out, size_t *out_len, struct er
 	return fs_read_fd(fd, path, SPEC_MAX_SIZE, out, out_len, err);
 }
 
-int spec_load(const char *bundle, struct spec *out, struct error **err)
+/* The text of bundle/config.json. */
+static int read_config(const char *bundle, char **text, size_t *len, struct error **err)
 {
-	memset(out, 0, sizeof(*out));
 	cleanup_free char *path = NULL;
 	size_t blen = strlen(bundle);
 	while (blen > 1 && bundle[blen - 1] == '/')
 		blen--;
 	if (asprintf(&path, "%.*s/config.json", (int)blen, bundle) < 0)
 		return err_sys(err, ENOMEM, "config.json");
+	return read_bounded(path, text, len, err);
+}
+
+int spec_load(const char *bundle, struct spec *out, struct error **err)
+{
+	memset(out, 0, sizeof(*out));
 	cleanup_free char *text = NULL;
 	size_t len = 0;
-	if (read_bounded(path, &text, &len, err) < 0)
+	if (read_config(bundle, &text, &len, err) < 0)
 		return -1;
 	return spec_parse(text, len, out, err);
+}
+
+json_t *spec_load_json(const char *bundle, struct error **err)
+{
+	struct ctx c = {.doc = "config.json", .err = err};
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	if (read_config(bundle, &text, &len, err) < 0)
+		return NULL;
+	return load_json(&c, text, len);
 }
 
 void spec_process_free(struct spec_process *process)

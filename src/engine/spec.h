@@ -98,6 +98,9 @@ struct spec {
  * "<bundle>/config.json: No such file or directory"; bad JSON gives jansson's line and column.
  * ociVersion must be 1.x; process is required. On failure *out is left zeroed (spec_free-safe). */
 int spec_load(const char *bundle, struct spec *out, struct error **err);
+/* bundle/config.json as a JSON document, read with the same bounds and checks (caller decrefs);
+ * for callers that need a part of it as it is, such as the process an exec starts from. */
+json_t *spec_load_json(const char *bundle, struct error **err);
 /* Parse a whole config.json document from memory. */
 int spec_parse(const char *json, size_t len, struct spec *out, struct error **err);
 /* Parse a bare process object (the exec Process JSON of the shim and of `runtime exec --process`). */

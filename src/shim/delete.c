@@ -10,6 +10,8 @@
 
 #include "clock.h"
 #include "cleanup.h"
+#include "pb.h"
+#include "ttrpc.h"
 #include "shim_commands.h"
 #include "container.h"
 #include "containerd/shim.pb-c.h"
@@ -45,20 +47,16 @@ int shim_command_delete(const struct shim_args *a)
 	}
 	err_free(&err);
 	remove_dead_socket(a->bundle ? a->bundle : ".");
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	ts.seconds = exited_at / 1000000000;
-	ts.nanos = (int32_t)(exited_at % 1000000000);
+	Google__Protobuf__Timestamp ts = pb_timestamp(exited_at);
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	resp.pid = (uint32_t) final.pid;
 	resp.exit_status = (uint32_t)exit_status;
 	resp.exited_at = &ts;
 	proc_state_free(&final);
-	size_t len = protobuf_c_message_get_packed_size(&resp.base);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (buf == NULL)
+	ProtobufCBinaryData out;
+	if (ttrpc_pack(&resp.base, &out) < 0)
 		return 1;
-	protobuf_c_message_pack(&resp.base, buf);
-	int rc = fs_write_all(STDOUT_FILENO, buf, len) < 0 ? 1 : 0;
-	free(buf);
+	int rc = fs_write_all(STDOUT_FILENO, out.data, out.len) < 0 ? 1 : 0;
+	free(out.data);
 	return rc;
 }

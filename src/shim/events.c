@@ -9,6 +9,7 @@
 #include "containerd/forward.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
+#include "pb.h"
 #include "state.h"
 #include "ttrpc.h"
 
@@ -55,33 +56,17 @@ static void delivered(ProtobufCMessage *reply, enum ttrpc_code code, const char 
 	free(d);
 }
 
-static int pack_any(const ProtobufCMessage *event, Google__Protobuf__Any *any, char *type_url, size_t cap)
-{
-	/* containerd reads the bare message name: "containerd.events.TaskExit". */
-	snprintf(type_url, cap, "%s", event->descriptor->name);
-	any->type_url = type_url;
-	any->value.len = protobuf_c_message_get_packed_size(event);
-	any->value.data = malloc(any->value.len ? any->value.len : 1);
-	if (any->value.data == NULL)
-		return -1;
-	protobuf_c_message_pack(event, any->value.data);
-	return 0;
-}
-
 void events_publish(struct events *ev, const char *topic, const ProtobufCMessage *event)
 {
 	if (ev->client == NULL) {
 		log_debug("no TTRPC_ADDRESS: event %s dropped", topic);
 		return;
 	}
-	char type_url[128];
+	/* containerd reads the bare message name: "containerd.events.TaskExit". */
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	if (pack_any(event, &any, type_url, sizeof(type_url)) < 0)
+	if (pb_pack_any(event, event->descriptor->name, &any) < 0)
 		return;
-	int64_t now = clock_realtime_ns();
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	ts.seconds = now / 1000000000;
-	ts.nanos = (int32_t)(now % 1000000000);
+	Google__Protobuf__Timestamp ts = pb_timestamp(clock_realtime_ns());
 	Containerd__Services__Events__Ttrpc__V1__Envelope env =
 		CONTAINERD__SERVICES__EVENTS__TTRPC__V1__ENVELOPE__INIT;
 	env.timestamp = &ts;

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
+#include "pb.h"
 #include "shim.h"
 #include "shim_io.h"
 #include "process_tree.h"
@@ -63,14 +64,6 @@ static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const 
 				exec_or_null(exec_id) ? "exec" : "task",
 				exec_or_null(exec_id) ? exec_id : id);
 	return p;
-}
-
-static Google__Protobuf__Timestamp timestamp(int64_t ns)
-{
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	ts.seconds = ns / 1000000000;
-	ts.nanos = (int32_t)(ns % 1000000000);
-	return ts;
 }
 
 /* Create and Exec share this: stdio, the library's create, the table entry. */
@@ -204,7 +197,7 @@ static void handle_state(struct ttrpc_call *call, const ProtobufCMessage *msg, v
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
-	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Google__Protobuf__Timestamp ts = pb_timestamp(p->exited_at_ns);
 	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
 	resp.id = p->task->id;
 	resp.bundle = p->task->bundle;
@@ -259,7 +252,7 @@ static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 
 static void publish_delete(struct shim *shim, const struct process *p)
 {
-	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Google__Protobuf__Timestamp ts = pb_timestamp(p->exited_at_ns);
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
 	ev.container_id = p->task->id;
 	ev.pid = (uint32_t)p->pid;
@@ -287,7 +280,7 @@ static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 		shim_fail(call, err);
 		return;
 	}
-	Google__Protobuf__Timestamp ts = timestamp(p->exited_at_ns);
+	Google__Protobuf__Timestamp ts = pb_timestamp(p->exited_at_ns);
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	resp.pid = (uint32_t)p->pid;
 	resp.exit_status = (uint32_t)p->exit_code;
@@ -464,29 +457,28 @@ static void handle_unimplemented(struct ttrpc_call *call, const ProtobufCMessage
 }
 
 /* containerd 2.x may speak containerd.task.v3.Task: the same messages under another service name. */
-#define TASK_METHODS(service)                                                                               \
-	{service, "State", &containerd__task__v2__state_request__descriptor, handle_state},                 \
-		{service, "Create", &containerd__task__v2__create_task_request__descriptor, handle_create}, \
-		{service, "Start", &containerd__task__v2__start_request__descriptor, handle_start},         \
-		{service, "Delete", &containerd__task__v2__delete_request__descriptor, handle_delete},      \
-		{service, "Pids", &containerd__task__v2__pids_request__descriptor, handle_pids},            \
-		{service, "Pause", &containerd__task__v2__pause_request__descriptor, handle_unimplemented}, \
-		{service, "Resume", &containerd__task__v2__resume_request__descriptor,                      \
-		 handle_unimplemented},                                                                     \
-		{service, "Checkpoint", &containerd__task__v2__checkpoint_task_request__descriptor,         \
-		 handle_unimplemented},                                                                     \
-		{service, "Kill", &containerd__task__v2__kill_request__descriptor, handle_kill},            \
-		{service, "Exec", &containerd__task__v2__exec_process_request__descriptor, handle_exec},    \
-		{service, "ResizePty", &containerd__task__v2__resize_pty_request__descriptor,               \
-		 handle_resize_pty},                                                                        \
-		{service, "CloseIO", &containerd__task__v2__close_iorequest__descriptor, handle_close_io},  \
-		{service, "Update", &containerd__task__v2__update_task_request__descriptor, handle_update}, \
-		{service, "Wait", &containerd__task__v2__wait_request__descriptor, handle_wait},            \
-		{service, "Stats", &containerd__task__v2__stats_request__descriptor, handle_stats},         \
-		{service, "Connect", &containerd__task__v2__connect_request__descriptor, handle_connect},   \
-	{                                                                                                   \
-		service, "Shutdown", &containerd__task__v2__shutdown_request__descriptor, handle_shutdown   \
-	}
+/* clang-format off */
+#define TASK_METHOD(service, name, request, handler) \
+	{service, name, &containerd__task__v2__##request##__descriptor, handler}
+#define TASK_METHODS(service)                                                              \
+	TASK_METHOD(service, "State", state_request, handle_state),                        \
+	TASK_METHOD(service, "Create", create_task_request, handle_create),                \
+	TASK_METHOD(service, "Start", start_request, handle_start),                        \
+	TASK_METHOD(service, "Delete", delete_request, handle_delete),                     \
+	TASK_METHOD(service, "Pids", pids_request, handle_pids),                           \
+	TASK_METHOD(service, "Pause", pause_request, handle_unimplemented),                \
+	TASK_METHOD(service, "Resume", resume_request, handle_unimplemented),              \
+	TASK_METHOD(service, "Checkpoint", checkpoint_task_request, handle_unimplemented), \
+	TASK_METHOD(service, "Kill", kill_request, handle_kill),                           \
+	TASK_METHOD(service, "Exec", exec_process_request, handle_exec),                   \
+	TASK_METHOD(service, "ResizePty", resize_pty_request, handle_resize_pty),          \
+	TASK_METHOD(service, "CloseIO", close_iorequest, handle_close_io),                 \
+	TASK_METHOD(service, "Update", update_task_request, handle_update),                \
+	TASK_METHOD(service, "Wait", wait_request, handle_wait),                           \
+	TASK_METHOD(service, "Stats", stats_request, handle_stats),                        \
+	TASK_METHOD(service, "Connect", connect_request, handle_connect),                  \
+	TASK_METHOD(service, "Shutdown", shutdown_request, handle_shutdown)
+/* clang-format on */
 
 const struct ttrpc_method shim_task_methods[] = {
 	TASK_METHODS("containerd.task.v2.Task"),

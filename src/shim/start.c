@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "annotations.h"
+#include "array.h"
 #include "cleanup.h"
 #include "shim_commands.h"
 #include "fsutil.h"
@@ -18,8 +20,7 @@
 #include "spec.h"
 #include "ttrpc.h"
 
-static const char *const group_annotations[] = {"io.containerd.runc.v2.group",
-						"io.kubernetes.cri.sandbox-id"};
+static const char *const group_annotations[] = {ANNOTATION_SHIM_GROUP, ANNOTATION_SANDBOX_ID};
 
 extern char **environ;
 
@@ -29,7 +30,7 @@ static char *group_of(const char *id)
 	struct spec spec = {0};
 	char *group = NULL;
 	if (spec_load(".", &spec, NULL) == 0) {
-		for (size_t i = 0; i < 2 && group == NULL; i++) {
+		for (size_t i = 0; i < ARRAY_LEN(group_annotations) && group == NULL; i++) {
 			const char *v = spec_annotation(&spec, group_annotations[i]);
 			if (v != NULL && *v)
 				group = strdup(v);

@@ -6,6 +6,7 @@
 
 #include "cleanup.h"
 #include "containerd/cgroups_metrics.pb-c.h"
+#include "pb.h"
 #include "process_tree.h"
 #include "procfs.h"
 
@@ -47,11 +48,7 @@ int stats_collect(const struct runtime *rt, const char *id, Google__Protobuf__An
 	metrics.memory = &memory;
 	metrics.pids = &pids_stat;
 
-	any->type_url = "io.containerd.cgroups.v1.Metrics";
-	any->value.len = protobuf_c_message_get_packed_size(&metrics.base);
-	any->value.data = malloc(any->value.len ? any->value.len : 1);
-	if (any->value.data == NULL)
+	if (pb_pack_any(&metrics.base, "io.containerd.cgroups.v1.Metrics", any) < 0)
 		return err_sys(err, ENOMEM, "stats");
-	protobuf_c_message_pack(&metrics.base, any->value.data);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "containerd/shim.pb-c.h"
 #include "events.h"
 #include "log.h"
+#include "pb.h"
 #include "shim.h"
 #include "shim_io.h"
 
@@ -128,8 +129,7 @@ void shim_remove_process(struct shim *shim, struct process *p)
 static void fill_wait_response(const struct process *p, Containerd__Task__V2__WaitResponse *r,
 			       Google__Protobuf__Timestamp *ts)
 {
-	ts->seconds = p->exited_at_ns / 1000000000;
-	ts->nanos = (int32_t)(p->exited_at_ns % 1000000000);
+	*ts = pb_timestamp(p->exited_at_ns);
 	r->exit_status = (uint32_t)p->exit_code;
 	r->exited_at = ts;
 }
@@ -202,9 +202,7 @@ static void read_exit(struct shim *shim, struct process *p)
 
 static void publish_exit(struct shim *shim, const struct process *p)
 {
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	ts.seconds = p->exited_at_ns / 1000000000;
-	ts.nanos = (int32_t)(p->exited_at_ns % 1000000000);
+	Google__Protobuf__Timestamp ts = pb_timestamp(p->exited_at_ns);
 	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
 	ev.container_id = p->task->id;
 	ev.id = p->exec_id ? p->exec_id : p->task->id;

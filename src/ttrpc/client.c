@@ -512,11 +512,8 @@ static struct client_call *new_call(const char *service, const char *method, con
 		goto nomem;
 	call->service = strdup(service);
 	call->method = strdup(method);
-	call->payload.len = protobuf_c_message_get_packed_size(request);
-	call->payload.data = malloc(call->payload.len ? call->payload.len : 1);
-	if (call->service == NULL || call->method == NULL || call->payload.data == NULL)
+	if (call->service == NULL || call->method == NULL || ttrpc_pack(request, &call->payload) < 0)
 		goto nomem;
-	protobuf_c_message_pack(request, call->payload.data);
 	/* The whole Request must fit in one frame. */
 	Ttrpc__Request req = TTRPC__REQUEST__INIT;
 	req.service = call->service;

@@ -23,24 +23,30 @@ const char *ttrpc_code_name(int code)
 	return code_names[code];
 }
 
-int msg_queue_reply(struct conn *c, uint32_t stream_id, const ProtobufCMessage *reply)
+int ttrpc_pack(const ProtobufCMessage *msg, ProtobufCBinaryData *out)
 {
-	size_t size = protobuf_c_message_get_packed_size(reply);
-	if (size > TTRPC_MAX_DATA) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	uint8_t *payload = malloc(size ? size : 1);
-	if (payload == NULL) {
+	out->len = protobuf_c_message_get_packed_size(msg);
+	out->data = malloc(out->len ? out->len : 1);
+	if (out->data == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	protobuf_c_message_pack(reply, payload);
+	protobuf_c_message_pack(msg, out->data);
+	return 0;
+}
+
+int msg_queue_reply(struct conn *c, uint32_t stream_id, const ProtobufCMessage *reply)
+{
+	if (protobuf_c_message_get_packed_size(reply) > TTRPC_MAX_DATA) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
-	resp.payload = (ProtobufCBinaryData){.len = size, .data = payload};
+	if (ttrpc_pack(reply, &resp.payload) < 0)
+		return -1;
 	int rc = conn_queue_message(c, stream_id, FRAME_RESPONSE, &resp.base, TTRPC_MAX_DATA);
 	int saved = errno;
-	free(payload);
+	free(resp.payload.data);
 	errno = saved;
 	return rc;
 }

@@ -32,6 +32,9 @@ enum ttrpc_code {
 	TTRPC_UNAUTHENTICATED = 16,
 };
 
+/* msg packed into out->data (malloc'ed, never NULL on success); -1 when out of memory. */
+int ttrpc_pack(const ProtobufCMessage *msg, ProtobufCBinaryData *out);
+
 /* "NOT_FOUND" etc.; "UNKNOWN_CODE" for a value outside the enum. */
 const char *ttrpc_code_name(int code);
 
