@@ -19,11 +19,13 @@
 
 #include "applet.h"
 #include "cleanup.h"
-#include "containerd_config.h"
+#include "ctrd_plan.h"
+#include "fsutil.h"
 #include "overlay.h"
 #include "state.h"
 
 #define OVERLAYFS_MAGIC 0x794c7630
+#define READ_MAX        (1 << 20)
 
 enum verdict { OK, WARN, FAIL };
 
@@ -60,7 +62,7 @@ static void check_overlayfs(struct doctor *d)
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (ctrd_read_file("/proc/filesystems", &text, &len, &exists, &err) < 0 || !exists) {
+	if (fs_read_optional("/proc/filesystems", READ_MAX, &text, &len, &exists, &err) < 0 || !exists) {
 		report(d, FAIL, "kernel overlayfs: cannot read /proc/filesystems (%s)",
 		       err ? err_message(err) : "missing; is /proc mounted?");
 		return;
@@ -147,7 +149,7 @@ static void check_config(struct doctor *d)
 	cleanup_strv char **handlers = NULL;
 	cleanup_strv char **files = NULL;
 	bool exists = false;
-	if (ctrd_config_reaper_handlers(d->host_root, d->config, &handlers, &files, &exists, &err) < 0) {
+	if (ctrd_plan_reaper_handlers(d->host_root, d->config, &handlers, &files, &exists, &err) < 0) {
 		report(d, FAIL, "containerd config: %s", err_message(err));
 		return;
 	}

@@ -17,12 +17,14 @@
 #include "applet.h"
 #include "array.h"
 #include "cleanup.h"
-#include "containerd_config.h"
+#include "ctrd_plan.h"
 #include "fsutil.h"
 #include "strv.h"
 
 #define RECORD_FORMAT 1
 #define BACKUP_SUFFIX ".reaper-backup"
+/* The most the installer reads of a file: configs, records, its own binary. */
+#define READ_MAX (16 << 20)
 
 static const char *const farm_links[] = REAPER_LINKED_NAMES;
 #define N_LINKS ARRAY_LEN(farm_links)
@@ -64,8 +66,8 @@ static int paths_init(struct install_paths *p, const struct install_opts *o, str
 	cleanup_free char *bin = NULL, *lib = NULL;
 	if (asprintf(&bin, "%s/bin", o->prefix) < 0 || asprintf(&lib, "%s/lib/reaper", o->prefix) < 0)
 		return err_sys(err, ENOMEM, "paths");
-	p->bindir = ctrd_host_path(o->host_root, bin);
-	p->record_dir = ctrd_host_path(o->host_root, lib);
+	p->bindir = fs_path_under(o->host_root, bin);
+	p->record_dir = fs_path_under(o->host_root, lib);
 	if (p->bindir == NULL || p->record_dir == NULL || asprintf(&p->binary, "%s/reaper", p->bindir) < 0 ||
 	    asprintf(&p->record, "%s/install.json", p->record_dir) < 0)
 		return err_sys(err, ENOMEM, "paths");
@@ -124,7 +126,7 @@ static int placement_parse(const char *name, enum ctrd_placement *out)
 
 static char *dup_host(const struct install_opts *o, const char *host_path)
 {
-	return host_path ? ctrd_host_path(o->host_root, host_path) : NULL;
+	return host_path ? fs_path_under(o->host_root, host_path) : NULL;
 }
 
 /* Returns 1 when a record was read, 0 when there is none. */
@@ -134,7 +136,7 @@ static int record_load(const struct install_opts *o, const char *path, struct re
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (ctrd_read_file(path, &text, &len, &exists, err) < 0)
+	if (fs_read_optional(path, READ_MAX, &text, &len, &exists, err) < 0)
 		return -1;
 	if (!exists)
 		return 0;
@@ -204,7 +206,7 @@ static int binary_is_current(const char *path, const char *self, size_t self_len
 	cleanup_free char *have = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (ctrd_read_file(path, &have, &len, &exists, err) < 0)
+	if (fs_read_optional(path, READ_MAX, &have, &len, &exists, err) < 0)
 		return -1;
 	return exists && len == self_len && memcmp(have, self, len) == 0;
 }
@@ -255,7 +257,7 @@ static int check_systemd(struct error **err)
 	cleanup_free char *comm = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (ctrd_read_file("/proc/1/comm", &comm, &len, &exists, err) < 0)
+	if (fs_read_optional("/proc/1/comm", READ_MAX, &comm, &len, &exists, err) < 0)
 		return -1;
 	if (!exists || len != 8 || strncmp(comm, "systemd\n", len) != 0)
 		return err_new(
@@ -304,7 +306,7 @@ static int restart_containerd(struct error **err)
 static int read_self(char **self, size_t *len, struct error **err)
 {
 	bool exists = false;
-	if (ctrd_read_file("/proc/self/exe", self, len, &exists, err) < 0)
+	if (fs_read_optional("/proc/self/exe", READ_MAX, self, len, &exists, err) < 0)
 		return err_wrap(err, "read the running executable");
 	if (!exists)
 		return err_new(err, ERR_NOT_FOUND, "/proc/self/exe is missing (is /proc mounted?)");
@@ -327,7 +329,7 @@ static int apply_append(const struct ctrd_plan *plan, const char *backup, struct
 	size_t len = 0;
 	bool exists = false;
 	mode_t mode = 0644;
-	if (ctrd_read_file(plan->path, &orig, &len, &exists, err) < 0 ||
+	if (fs_read_optional(plan->path, READ_MAX, &orig, &len, &exists, err) < 0 ||
 	    file_mode(plan->path, &mode, err) < 0)
 		return -1;
 	if (fs_write_durable(backup, orig, len, mode, err) < 0)
@@ -377,7 +379,7 @@ static int install_check(const struct install_opts *o, const struct install_path
 	if (have < 0)
 		return -1;
 	s->have_old = have == 1;
-	cleanup_free char *config = ctrd_host_path(o->host_root, o->config);
+	cleanup_free char *config = fs_path_under(o->host_root, o->config);
 	if (config == NULL)
 		return err_sys(err, ENOMEM, "paths");
 	if (s->have_old &&
@@ -398,7 +400,7 @@ static int install_check(const struct install_opts *o, const struct install_path
 			return -1;
 		s->link_ok[i] = st == 1;
 	}
-	if (ctrd_config_plan(o->host_root, o->config, o->handler, &s->plan, err) < 0)
+	if (ctrd_plan_make(o->host_root, o->config, o->handler, &s->plan, err) < 0)
 		return -1;
 	if (s->plan.placement == CTRD_PLACE_APPEND) {
 		/* The edit renames a new file over the config: it would replace a symlink by a file. */
@@ -446,7 +448,7 @@ static int install_record(const struct install_opts *o, const struct install_pat
 {
 	memset(r, 0, sizeof(*r));
 	r->handler = strdup(o->handler);
-	r->config_path = ctrd_host_path(o->host_root, o->config);
+	r->config_path = fs_path_under(o->host_root, o->config);
 	if (s->plan.placement == CTRD_PLACE_NONE && s->have_old) {
 		r->placement = s->old.placement;
 		r->text = s->old.text ? strdup(s->old.text) : NULL;
@@ -553,7 +555,7 @@ static bool same_file_bytes(const char *path, const char *data, size_t len)
 	size_t n = 0;
 	bool exists = false;
 	struct error *ignored = NULL;
-	int r = ctrd_read_file(path, &have, &n, &exists, &ignored);
+	int r = fs_read_optional(path, READ_MAX, &have, &n, &exists, &ignored);
 	err_free(&ignored);
 	return r == 0 && exists && n == len && memcmp(have, data, len) == 0;
 }
@@ -571,7 +573,7 @@ static int undo_config(const struct install_opts *o, const struct record *r, boo
 	cleanup_free char *cur = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (ctrd_read_file(path, &cur, &len, &exists, err) < 0)
+	if (fs_read_optional(path, READ_MAX, &cur, &len, &exists, err) < 0)
 		return -1;
 	if (!exists || r->text == NULL) {
 		say(o, "config", path, "already gone: nothing to undo");
@@ -584,7 +586,7 @@ static int undo_config(const struct install_opts *o, const struct record *r, boo
 			return err_sys(err, errno, "unlink %s", path);
 		return 0;
 	}
-	cleanup_free char *stripped = ctrd_remove_block(cur, r->text);
+	cleanup_free char *stripped = ctrd_config_remove_block(cur, r->text);
 	if (stripped == NULL) {
 		say(o, "config", path, "left as is: Reaper's block is no longer in it (warning)");
 		return 0;
@@ -725,7 +727,7 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 			"reaper install: --host-root, --prefix and --config must be absolute paths\n");
 		return -1;
 	}
-	if (!ctrd_handler_valid(o->handler)) {
+	if (!ctrd_config_handler_valid(o->handler)) {
 		fprintf(stderr, "reaper install: invalid --handler '%s' (letters, digits, '_', '-', '.')\n",
 			o->handler);
 		return -1;

@@ -149,6 +149,38 @@ int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode
 	return write_replace(path, data, len, mode, true, err);
 }
 
+int fs_read_optional(const char *path, size_t max, char **out, size_t *len, bool *exists, struct error **err)
+{
+	*out = NULL;
+	*len = 0;
+	*exists = false;
+	struct error *e = NULL;
+	if (fs_read_file(path, max, out, len, &e) == 0) {
+		*exists = true;
+		return 0;
+	}
+	if (e->errnum == ENOENT) {
+		err_free(&e);
+		return 0;
+	}
+	if (err != NULL)
+		*err = e;
+	else
+		err_free(&e);
+	return -1;
+}
+
+char *fs_path_under(const char *root, const char *path)
+{
+	char *out = NULL;
+	size_t n = strlen(root);
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	if (asprintf(&out, "%.*s%s%s", (int)n, root, path[0] == '/' ? "" : "/", path) < 0)
+		return NULL;
+	return out;
+}
+
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err)
 {
 	size_t cap = 4096, n = 0;

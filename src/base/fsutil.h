@@ -2,6 +2,7 @@
 #ifndef REAPER_FSUTIL_H
 #define REAPER_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,6 +23,11 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
+/* The same, where a missing file is not an error: *exists false, *out NULL, *len 0. */
+int fs_read_optional(const char *path, size_t max, char **out, size_t *len, bool *exists, struct error **err);
+/* PATH inside the tree whose root is ROOT, without a doubled slash ("/" + "/etc" = "/etc"); a
+ * relative PATH counts from ROOT too. Caller frees; NULL when out of memory. */
+char *fs_path_under(const char *root, const char *path);
 /* The same from an open fd; name is the file's name in messages. */
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err);
 /* In a child about to exec: make fd i a copy of src[i] for i < n (src[i] < 0 leaves fd i as it

@@ -2,6 +2,11 @@
 
 #include <stdlib.h>
 
+char **strv_new(void)
+{
+	return calloc(1, sizeof(char *));
+}
+
 size_t strv_len(char *const *v)
 {
 	size_t n = 0;

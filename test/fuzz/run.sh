@@ -11,7 +11,7 @@ out=${FUZZ_OUT:-$build/findings}
 CC=clang cmake -S "$src" -B "$build" -DREAPER_FUZZ=ON -DREAPER_STATIC=OFF -DREAPER_TESTS=ON \
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	>/dev/null
-cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client fuzz_spec >/dev/null
+cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client fuzz_spec fuzz_toml >/dev/null
 
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
@@ -19,7 +19,7 @@ trap 'rm -rf "$corpus"' EXIT
 # id, a Data frame, and an OK response to stream 1 carrying KeyValue{k, v}.
 echo_req='\x0a\x03f.S\x12\x04Echo\x1a\x06\x0a\x01k\x12\x01v'
 later_req='\x0a\x03f.S\x12\x05Later\x1a\x00\x20\xc0\x84\x3d'
-mkdir -p "$corpus"/{ttrpc_frame,ttrpc_server,ttrpc_client,spec} "$out"
+mkdir -p "$corpus"/{ttrpc_frame,ttrpc_server,ttrpc_client,spec,toml} "$out"
 printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/ttrpc_server/echo"
 printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req\x00\x00\x00\x12\x00\x00\x00\x03\x01\x00$later_req" >"$corpus/ttrpc_server/later"
 printf "\x00\x00\x00\x13\x00\x00\x00\x02\x01\x00$echo_req" >"$corpus/ttrpc_server/even"
@@ -37,8 +37,22 @@ cat >"$corpus/spec/config.json" <<'JSON'
 "annotations":{"io.kubernetes.cri.container-type":"sandbox"}}
 JSON
 
+# A containerd config with imports, quoted and dotted keys, an inline table and strings.
+cat >"$corpus/toml/config.toml" <<'TOML'
+version = 2
+imports = ["/etc/containerd/conf.d/*.toml", 'rel.toml']
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2" # comment
+  options = { SystemdCgroup = true, "x.y" = [1, 2.5, "s"] }
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes."reaper-v2"]
+  runtime_type = 'io.containerd.reaper.v2'
+  text = """multi
+line"""
+  when = 1979-05-27 07:32:00Z
+TOML
+
 status=0
-for target in ttrpc_frame ttrpc_server ttrpc_client spec; do
+for target in ttrpc_frame ttrpc_server ttrpc_client spec toml; do
 	echo "fuzz_$target: ${secs}s"
 	(cd "$out" && "$build/test/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
 		-print_final_stats=1 "$corpus/$target" 2>"$out/$target.log") || {

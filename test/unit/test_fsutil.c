@@ -549,6 +549,45 @@ START_TEST(write_all_survives_short_writes)
 }
 END_TEST
 
+START_TEST(read_optional_reads_or_reports_missing)
+{
+	char *path = testlib_path("f");
+	testlib_write_file(path, "two\n");
+	struct error *err = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	bool exists = false;
+	ck_assert_int_eq(fs_read_optional(path, 16, &text, &len, &exists, &err), 0);
+	ck_assert(exists);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_str_eq(text, "two\n");
+	free(text);
+	char *missing = testlib_path("nope");
+	ck_assert_int_eq(fs_read_optional(missing, 16, &text, &len, &exists, &err), 0);
+	ck_assert(!exists);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(fs_read_optional(path, 2, &text, &len, &exists, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	err_free(&err);
+	free(missing);
+	free(path);
+}
+END_TEST
+
+START_TEST(path_under_joins_without_doubled_slashes)
+{
+	const char *cases[][3] = {{"/", "/etc/x", "/etc/x"},
+				  {"/host", "/etc/x", "/host/etc/x"},
+				  {"/host/", "/etc/x", "/host/etc/x"},
+				  {"/host", "etc", "/host/etc"}};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *got = fs_path_under(cases[i][0], cases[i][1]);
+		ck_assert_str_eq(got, cases[i][2]);
+		free(got);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsutil");
@@ -574,6 +613,8 @@ int main(void)
 	tcase_add_test(tc, read_file_size_limits);
 	tcase_add_test(tc, read_file_missing_and_special);
 	tcase_add_test(tc, write_all_survives_short_writes);
+	tcase_add_test(tc, read_optional_reads_or_reports_missing);
+	tcase_add_test(tc, path_under_joins_without_doubled_slashes);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }

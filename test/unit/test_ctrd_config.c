@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "array.h"
-#include "containerd_config.h"
+#include "ctrd_plan.h"
 #include "fsutil.h"
 #include "testlib.h"
 
@@ -17,7 +17,7 @@ static struct ctrd_config parse_ok(const char *text, const char *handler)
 {
 	struct ctrd_config c;
 	struct error *err = NULL;
-	int r = ctrd_config_parse(text, strlen(text), handler, &c, &err);
+	int r = ctrd_config_parse(text, strlen(text), handler, 1, &c, &err);
 	ck_assert_msg(r == 0, "parse failed: %s", err_message(err));
 	return c;
 }
@@ -26,7 +26,7 @@ static char *parse_error(const char *text, size_t len)
 {
 	struct ctrd_config c;
 	struct error *err = NULL;
-	int r = ctrd_config_parse(text, len, "reaper-v2", &c, &err);
+	int r = ctrd_config_parse(text, len, "reaper-v2", 1, &c, &err);
 	ck_assert_int_lt(r, 0);
 	ck_assert_ptr_nonnull(err);
 	char *msg = strdup(err_message(err));
@@ -81,9 +81,9 @@ START_TEST(parse_v3_plugin_name)
 	/* A version 2 plugin name in a version 3 file is not the handler containerd 2.x reads. */
 	ck_assert(!c.has_handler);
 	ctrd_config_clear(&c);
-	ck_assert_str_eq(ctrd_cri_plugin(2), "io.containerd.grpc.v1.cri");
-	ck_assert_str_eq(ctrd_cri_plugin(3), "io.containerd.cri.v1.runtime");
-	ck_assert_ptr_null(ctrd_cri_plugin(4));
+	ck_assert_str_eq(ctrd_config_cri_plugin(2), "io.containerd.grpc.v1.cri");
+	ck_assert_str_eq(ctrd_config_cri_plugin(3), "io.containerd.cri.v1.runtime");
+	ck_assert_ptr_null(ctrd_config_cri_plugin(4));
 }
 END_TEST
 
@@ -168,7 +168,7 @@ END_TEST
 
 START_TEST(block_text)
 {
-	char *with = ctrd_runtime_block(2, "reaper-v2", true);
+	char *with = ctrd_config_runtime_block(2, "reaper-v2", true);
 	ck_assert_ptr_nonnull(with);
 	ck_assert(strncmp(with, CTRD_BLOCK_BEGIN, strlen(CTRD_BLOCK_BEGIN)) == 0);
 	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = "
@@ -185,24 +185,24 @@ START_TEST(block_text)
 	free(text);
 	free(with);
 
-	char *v3 = ctrd_runtime_block(3, "rt", false);
+	char *v3 = ctrd_config_runtime_block(3, "rt", false);
 	ck_assert_ptr_null(strstr(v3, "runc"));
 	ck_assert_ptr_nonnull(strstr(v3, "[" CRI3 ".containerd.runtimes.\"rt\"]"));
 	free(v3);
-	ck_assert_ptr_null(ctrd_runtime_block(2, "bad\"name", false));
-	ck_assert_ptr_null(ctrd_runtime_block(9, "rt", false));
-	ck_assert(!ctrd_handler_valid(""));
-	ck_assert(!ctrd_handler_valid("a/b"));
-	ck_assert(ctrd_handler_valid("reaper-v2.x_1"));
+	ck_assert_ptr_null(ctrd_config_runtime_block(2, "bad\"name", false));
+	ck_assert_ptr_null(ctrd_config_runtime_block(9, "rt", false));
+	ck_assert(!ctrd_config_handler_valid(""));
+	ck_assert(!ctrd_config_handler_valid("a/b"));
+	ck_assert(ctrd_config_handler_valid("reaper-v2.x_1"));
 }
 END_TEST
 
 START_TEST(remove_block_last_occurrence)
 {
-	char *out = ctrd_remove_block("a\nBLOCK\nb\nBLOCK\n", "BLOCK\n");
+	char *out = ctrd_config_remove_block("a\nBLOCK\nb\nBLOCK\n", "BLOCK\n");
 	ck_assert_str_eq(out, "a\nBLOCK\nb\n");
 	free(out);
-	ck_assert_ptr_null(ctrd_remove_block("a\n", "BLOCK"));
+	ck_assert_ptr_null(ctrd_config_remove_block("a\n", "BLOCK"));
 }
 END_TEST
 
@@ -223,7 +223,7 @@ static void teardown(void)
 
 static void put(const char *rel, const char *text)
 {
-	char *path = ctrd_host_path(host, rel);
+	char *path = fs_path_under(host, rel);
 	struct error *err = NULL;
 	char *dir = strdup(path);
 	*strrchr(dir, '/') = '\0';
@@ -237,7 +237,7 @@ static struct ctrd_plan plan_ok(const char *handler)
 {
 	struct ctrd_plan plan;
 	struct error *err = NULL;
-	int r = ctrd_config_plan(host, "/etc/containerd/config.toml", handler, &plan, &err);
+	int r = ctrd_plan_make(host, "/etc/containerd/config.toml", handler, &plan, &err);
 	ck_assert_msg(r == 0, "plan failed: %s", err_message(err));
 	return plan;
 }
@@ -246,7 +246,7 @@ static char *plan_error(enum err_kind kind)
 {
 	struct ctrd_plan plan;
 	struct error *err = NULL;
-	ck_assert_int_lt(ctrd_config_plan(host, "/etc/containerd/config.toml", "reaper-v2", &plan, &err), 0);
+	ck_assert_int_lt(ctrd_plan_make(host, "/etc/containerd/config.toml", "reaper-v2", &plan, &err), 0);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_int_eq(err->kind, kind);
 	char *msg = strdup(err_message(err));
@@ -256,7 +256,7 @@ static char *plan_error(enum err_kind kind)
 
 static void assert_path(const char *got, const char *rel)
 {
-	char *want = ctrd_host_path(host, rel);
+	char *want = fs_path_under(host, rel);
 	ck_assert_str_eq(got, want);
 	free(want);
 }
@@ -426,8 +426,8 @@ START_TEST(reaper_handlers_across_imports)
 	char **handlers = NULL, **files = NULL;
 	bool exists = false;
 	struct error *err = NULL;
-	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
-						     &exists, &err),
+	ck_assert_int_eq(ctrd_plan_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						   &exists, &err),
 			 0);
 	ck_assert(exists);
 	ck_assert_str_eq(handlers[0], "fast");
@@ -442,11 +442,11 @@ START_TEST(reaper_handlers_across_imports)
 	free(handlers);
 	free(files);
 
-	char *root = ctrd_host_path(host, "/etc/containerd/config.toml");
+	char *root = fs_path_under(host, "/etc/containerd/config.toml");
 	unlink(root);
 	free(root);
-	ck_assert_int_eq(ctrd_config_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
-						     &exists, &err),
+	ck_assert_int_eq(ctrd_plan_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
+						   &exists, &err),
 			 0);
 	ck_assert(!exists);
 	ck_assert_ptr_null(handlers[0]);
@@ -455,38 +455,9 @@ START_TEST(reaper_handlers_across_imports)
 }
 END_TEST
 
-START_TEST(write_atomic_replaces)
-{
-	char *path = ctrd_host_path(host, "/f");
-	struct error *err = NULL;
-	ck_assert_int_eq(fs_write_durable(path, "one", 3, 0600, &err), 0);
-	ck_assert_int_eq(fs_write_durable(path, "two\n", 4, 0640, &err), 0);
-	char *text = NULL;
-	size_t len = 0;
-	bool exists = false;
-	ck_assert_int_eq(ctrd_read_file(path, &text, &len, &exists, &err), 0);
-	ck_assert(exists);
-	ck_assert_uint_eq(len, 4);
-	ck_assert_str_eq(text, "two\n");
-	struct stat st;
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(st.st_mode & 0777, 0640);
-	free(text);
-	char *missing = ctrd_host_path(host, "/nope");
-	ck_assert_int_eq(ctrd_read_file(missing, &text, &len, &exists, &err), 0);
-	ck_assert(!exists);
-	ck_assert_ptr_null(text);
-	free(missing);
-	free(path);
-	char *slash = ctrd_host_path("/", "/etc/x");
-	ck_assert_str_eq(slash, "/etc/x");
-	free(slash);
-}
-END_TEST
-
 int main(void)
 {
-	Suite *s = suite_create("containerd_config");
+	Suite *s = suite_create("ctrd_config");
 	TCase *parse = tcase_create("parse");
 	tcase_add_test(parse, parse_v2_without_imports);
 	tcase_add_test(parse, parse_imports_over_lines);
@@ -511,7 +482,6 @@ int main(void)
 	tcase_add_test(plan, plan_garbage_file);
 	tcase_add_test(plan, plan_empty_and_unknown_version);
 	tcase_add_test(plan, reaper_handlers_across_imports);
-	tcase_add_test(plan, write_atomic_replaces);
 	suite_add_tcase(s, plan);
 	return testlib_run(s);
 }

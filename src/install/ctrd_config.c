@@ -1,0 +1,190 @@
+#include "ctrd_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "strv.h"
+#include "toml.h"
+
+struct reading {
+	struct ctrd_config *cfg;
+	const char *handler;
+};
+
+static bool path_is(char **path, size_t n, const char *const *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == NULL || strcmp(path[i], want[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Record what a table header or a key's full path tells about the CRI plugin. */
+static void note_path(struct reading *r, char **path)
+{
+	r->cfg->empty = false;
+	const char *cri = ctrd_config_cri_plugin(r->cfg->version);
+	if (cri == NULL)
+		return;
+	const char *const prefix[] = {"plugins", cri, "containerd", "runtimes", r->handler};
+	size_t n = strv_len(path);
+	if (n >= 2 && path_is(path, 2, prefix))
+		r->cfg->has_cri = true;
+	if (n >= 5 && path_is(path, 4, prefix))
+		r->cfg->has_runtimes = true;
+	if (n >= 5 && r->handler != NULL && path_is(path, 5, prefix))
+		r->cfg->has_handler = true;
+}
+
+static int on_table(void *data, char **path, struct toml_scan *s)
+{
+	note_path(data, path);
+	return 0;
+}
+
+/* [plugins.<cri>.containerd.runtimes.<name>] runtime_type = "...": the name and the type. */
+static int read_runtime_type(struct reading *r, const char *runtime, struct toml_scan *s)
+{
+	cleanup_free char *type = NULL;
+	if (toml_read_string(s, &type) < 0)
+		return -1;
+	if (strcmp(type, REAPER_RUNTIME_TYPE) == 0) {
+		char *name = strdup(runtime);
+		if (name == NULL || strv_push(&r->cfg->reaper_handlers, name) < 0)
+			return toml_fail(s, "out of memory");
+	}
+	if (r->handler != NULL && strcmp(runtime, r->handler) == 0) {
+		free(r->cfg->handler_type);
+		r->cfg->handler_type = steal_pointer(&type);
+	}
+	return 0;
+}
+
+static int on_key(void *data, char **path, struct toml_scan *s)
+{
+	struct reading *r = data;
+	size_t n = strv_len(path);
+	if (n == 1 && strcmp(path[0], "version") == 0) {
+		long version;
+		if (toml_read_integer(s, "version", &version) < 0)
+			return -1;
+		r->cfg->empty = false;
+		r->cfg->version = (int)version;
+		return 0;
+	}
+	if (n == 1 && strcmp(path[0], "imports") == 0) {
+		r->cfg->empty = false;
+		strv_free(r->cfg->imports);
+		r->cfg->imports = NULL;
+		return toml_read_string_array(s, "imports", &r->cfg->imports);
+	}
+	note_path(r, path);
+	const char *cri = ctrd_config_cri_plugin(r->cfg->version);
+	const char *const runtimes[] = {"plugins", cri, "containerd", "runtimes"};
+	bool in_runtimes = cri != NULL && n >= 4 && path_is(path, 4, runtimes);
+	if (in_runtimes && n == 6 && strcmp(path[5], "runtime_type") == 0 &&
+	    toml_value_kind(s) == TOML_STRING)
+		return read_runtime_type(r, path[4], s);
+	if (in_runtimes && n == 4 && toml_value_kind(s) == TOML_INLINE_TABLE)
+		r->cfg->runtimes_inline = r->cfg->has_runtimes = true;
+	return toml_skip_value(s);
+}
+
+int ctrd_config_parse(const char *text, size_t len, const char *handler, int default_version,
+		      struct ctrd_config *out, struct error **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->version = default_version;
+	out->empty = true;
+	out->imports = calloc(1, sizeof(char *));
+	out->reaper_handlers = calloc(1, sizeof(char *));
+	if (out->imports == NULL || out->reaper_handlers == NULL) {
+		ctrd_config_clear(out);
+		return err_sys(err, ENOMEM, "config");
+	}
+	struct reading r = {.cfg = out, .handler = handler};
+	static const struct toml_visitor visitor = {.table = on_table, .key = on_key};
+	if (toml_scan(text, len, &visitor, &r, err) < 0) {
+		ctrd_config_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+void ctrd_config_clear(struct ctrd_config *c)
+{
+	strv_free(c->imports);
+	strv_free(c->reaper_handlers);
+	free(c->handler_type);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *ctrd_config_cri_plugin(int version)
+{
+	switch (version) {
+	case 1:
+		return "cri";
+	case 2:
+		return "io.containerd.grpc.v1.cri";
+	case 3:
+		return "io.containerd.cri.v1.runtime";
+	default:
+		return NULL;
+	}
+}
+
+bool ctrd_config_handler_valid(const char *handler)
+{
+	size_t n = handler ? strlen(handler) : 0;
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!toml_bare_key_char(handler[i]) && handler[i] != '.')
+			return false;
+	return true;
+}
+
+char *ctrd_config_runtime_block(int version, const char *handler, bool with_runc)
+{
+	const char *cri = ctrd_config_cri_plugin(version);
+	if (cri == NULL || !ctrd_config_handler_valid(handler))
+		return NULL;
+	char *runc = NULL;
+	if (with_runc &&
+	    asprintf(&runc,
+		     "# Declaring a runtime replaces containerd's built-in list: keep its default, runc.\n"
+		     "[plugins.\"%s\".containerd.runtimes.runc]\n"
+		     "  runtime_type = \"%s\"\n\n",
+		     cri, RUNC_RUNTIME_TYPE) < 0)
+		return NULL;
+	char *block = NULL;
+	int r = asprintf(&block,
+			 "%s (runtime handler %s; `reaper install --uninstall` removes this block)\n"
+			 "%s"
+			 "[plugins.\"%s\".containerd.runtimes.\"%s\"]\n"
+			 "  runtime_type = \"%s\"\n"
+			 "%s\n",
+			 CTRD_BLOCK_BEGIN, handler, runc ? runc : "", cri, handler, REAPER_RUNTIME_TYPE,
+			 CTRD_BLOCK_END);
+	free(runc);
+	return r < 0 ? NULL : block;
+}
+
+char *ctrd_config_remove_block(const char *text, const char *block)
+{
+	const char *hit = NULL;
+	for (const char *p = strstr(text, block); p != NULL; p = strstr(p + 1, block))
+		hit = p;
+	if (hit == NULL)
+		return NULL;
+	size_t before = (size_t)(hit - text), blen = strlen(block);
+	char *out = malloc(strlen(text) - blen + 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, text, before);
+	strcpy(out + before, hit + blen);
+	return out;
+}

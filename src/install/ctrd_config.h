@@ -1,0 +1,56 @@
+/* One containerd config file ("ctrd" is containerd) as `reaper install` and `reaper doctor` need
+ * it: its version, its imports, whether the CRI plugin and a runtime handler are declared (read with
+ * the TOML scanner, toml.h), and the marked block that declares Reaper's handler. Where that block
+ * goes is ctrd_plan.h's business. */
+#ifndef REAPER_CTRD_CONFIG_H
+#define REAPER_CTRD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define REAPER_RUNTIME_TYPE    "io.containerd.reaper.v2"
+#define REAPER_DEFAULT_HANDLER "reaper-v2"
+#define RUNC_RUNTIME_TYPE      "io.containerd.runc.v2"
+/* The block `reaper install` adds starts and ends with these comment lines. */
+#define CTRD_BLOCK_BEGIN "# BEGIN reaper install"
+#define CTRD_BLOCK_END   "# END reaper install"
+
+/* What one config file says. */
+struct ctrd_config {
+	bool empty;             /* no key and no table at all (comments and blank lines only) */
+	int version;            /* top-level `version`; 1 when absent, as containerd reads it */
+	char **imports;         /* top-level `imports` entries as written; NULL-terminated, never NULL */
+	bool has_cri;           /* any key or table of the CRI plugin (for this version's plugin name) */
+	bool has_runtimes;      /* any CRI containerd.runtimes.<name> entry */
+	bool runtimes_inline;   /* runtimes given as an inline table (cannot be extended by a table) */
+	bool has_handler;       /* an entry for the handler asked about */
+	char *handler_type;     /* its runtime_type, NULL when not set */
+	char **reaper_handlers; /* every runtime whose runtime_type is Reaper's; NULL-terminated */
+};
+
+/* Scan TEXT (NUL-terminated; LEN bytes, a NUL inside is an error) for HANDLER's entry. A file
+ * without `version` is read as DEFAULT_VERSION: 1 for a root config, as containerd reads it; an
+ * imported file follows its root's. */
+int ctrd_config_parse(const char *text, size_t len, const char *handler, int default_version,
+		      struct ctrd_config *out, struct error **err);
+void ctrd_config_clear(struct ctrd_config *c);
+
+/* The CRI plugin that owns `containerd.runtimes` for a config version: version 2 (containerd 1.6,
+ * 1.7) "io.containerd.grpc.v1.cri", version 3 (2.x) "io.containerd.cri.v1.runtime"; NULL else. */
+const char *ctrd_config_cri_plugin(int version);
+
+/* A handler name containerd and TOML both accept: [A-Za-z0-9_.-], 1..64 bytes. */
+bool ctrd_config_handler_valid(const char *handler);
+
+/* The marked block declaring HANDLER (runtime_type io.containerd.reaper.v2), preceded by a runc
+ * entry when WITH_RUNC: declaring any runtime replaces containerd's built-in list, whose default
+ * runc would otherwise vanish and take the CRI plugin down with it. NULL on allocation failure. */
+char *ctrd_config_runtime_block(int version, const char *handler, bool with_runc);
+
+/* Remove the last occurrence of BLOCK from TEXT: a new string, or NULL when BLOCK is absent. */
+char *ctrd_config_remove_block(const char *text, const char *block);
+
+#endif
