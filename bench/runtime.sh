@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: the lifecycle of a /bin/true container under reaper-runtime and under runc, on the
 # same busybox bundle, in the same run, interleaved (runc and reaper alternate, in alternating
 # order, so drift in the machine's load hits both alike).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim against containerd-shim-runc-v2, measured in the same run on the same private
 # containerd: the wall time of `ctr run --rm IMAGE ID /bin/true` (median and p90 over N runs, runs
 # of the two runtimes interleaved) and the resident memory of an idle shim holding one sleeping

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The applet table and the symlink farm, both from the sources: each applet declares itself with one
 # REAPER_APPLET(sym, NAME, ...) line in src/applets/ (NAME a string or a macro of src/base/names.h),
 # and names.h lists the applets installed as links (REAPER_LINKED_NAMES).

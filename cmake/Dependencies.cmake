@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # jansson, protobuf-c: from REAPER_DEPS_PREFIX (the musl builds of third_party/build-deps.sh) or
 # from the system, one INTERFACE target each so a layer links only what it uses. A static reaper
 # needs their .a archives.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compile the project's own .proto files with protoc-c at build time; nothing generated is committed.
 # Two libraries, each generated into a directory of its own: proto_ttrpc (the ttrpc envelope and
 # google.rpc.Status) and proto_containerd (the Task API and events), so the ttrpc layer cannot

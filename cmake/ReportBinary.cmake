@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Print what `file` says of the static binary and its stripped size.
 execute_process(COMMAND file -b ${BINARY} OUTPUT_VARIABLE kind OUTPUT_STRIP_TRAILING_WHITESPACE)
 execute_process(COMMAND strip -o ${BINARY}.stripped ${BINARY})

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # version.h: version, git commit and the OCI runtime-spec version we implement.
 find_package(Git QUIET)
 set(REAPER_GIT_COMMIT unknown)

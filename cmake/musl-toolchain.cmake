@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Toolchain for the fully static musl flavour (CMake preset `musl`): musl-gcc, the jansson and
 # protobuf-c built by third_party/build-deps.sh, and the kernel's UAPI headers (linux/, asm/...),
 # which musl-gcc does not search by itself (-nostdinc).

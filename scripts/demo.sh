@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: set everything up, start a private containerd (its own sockets and state under a
 # temporary directory), and run a command through it with Reaper as the runtime.
 #   scripts/demo.sh [COMMAND ARGS...]     default: a short greeting from the host

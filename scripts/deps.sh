@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install everything Reaper needs to build and test on Debian 12 (idempotent).
 set -euo pipefail
 packages=(

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Set up and run every test: unit (Check), integration (reaper-runtime on real bundles),
 # end-to-end (a private containerd driving Reaper) and interop (the Go ttrpc). Needs root.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Build reaper's two library dependencies, jansson and protobuf-c (runtime library only), with
 # musl-gcc into a prefix, for the fully static musl flavour of reaper (CMake preset `musl`).
 #

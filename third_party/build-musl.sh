@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The release flavour in one command: build (or reuse) the musl dependencies, configure the
 # `musl` preset and build the fully static reaper into build-musl/.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Applets: each file under src/applets/ declares itself with one REAPER_APPLET line; the build
  * collects those lines into a sorted table (cmake/Applets.cmake) that main.c dispatches on. */
 #ifndef REAPER_APPLET_H

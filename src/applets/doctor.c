@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `reaper doctor`: can this node run Reaper? A checklist (ok / warn / FAIL with the reason) of
  * what the shim and the monitor need: overlayfs and mount namespaces in the kernel, usable state
  * and overlay directories, a containerd handler of runtime_type io.containerd.reaper.v2, and a

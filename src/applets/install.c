@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `reaper install`: put the running binary and its symlink farm on a node and declare Reaper's
  * runtime handler to containerd; `--uninstall` undoes exactly what the record says was done.
  * Where the handler goes (root config or drop-in) is decided by containerd_config.c. */

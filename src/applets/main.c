@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Multi-call entry point: argv[0]'s basename selects the applet, as does `reaper APPLET ...`. */
 #include <stdio.h>
 #include <stdlib.h>

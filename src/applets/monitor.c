@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reaper-monitor: started by create/exec (monitor_spawn), never by hand. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `reaper overlay`: look at the node's shared overlay namespace, or discard it (and every file
  * workloads wrote) when nothing uses it. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reaper-pause: what a pod's sandbox task runs. Like Kubernetes' pause: it waits, exits 0 on
  * SIGINT or SIGTERM, and dies like any process on SIGKILL. It never runs the image's /pause. */
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reaper-runtime: the runc-compatible OCI runtime CLI over the lifecycle engine (container.h). */
 #include "runtime.h"
 

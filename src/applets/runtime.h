@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reaper-runtime's commands, shared between its two files. */
 #ifndef REAPER_RUNTIME_APPLET_H
 #define REAPER_RUNTIME_APPLET_H

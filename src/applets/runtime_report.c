@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reaper-runtime's read-only commands: state, list, ps, features. */
 #include <getopt.h>
 #include <jansson.h>

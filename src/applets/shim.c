@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* containerd-shim-reaper-v2: containerd's runtime v2 shim for Reaper. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The number of elements of an array (not of a pointer: the compiler refuses that). */
 #ifndef REAPER_ARRAY_H
 #define REAPER_ARRAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scope-bound cleanup (GNU cleanup attribute), after crun's cleanup_free/cleanup_close. */
 #ifndef REAPER_CLEANUP_H
 #define REAPER_CLEANUP_H

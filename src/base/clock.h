@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Time, the two ways Reaper needs it: monotonic milliseconds for deadlines and timers, real-time
  * nanoseconds since the epoch for what is recorded and reported (exit and creation times). */
 #ifndef REAPER_CLOCK_H

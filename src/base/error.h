@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The error convention: a failing function returns a negative value and fills *err.
  * Callers add context as they unwind (err_wrap), so the final message reads
  * "outermost context: ...: innermost cause: strerror". Modelled on crun's libcrun_error_t. */

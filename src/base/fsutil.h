@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small filesystem helpers the other modules share. */
 #ifndef REAPER_FSUTIL_H
 #define REAPER_FSUTIL_H

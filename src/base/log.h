@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One logging facility for every applet. Silent until configured: stdout of several applets is a
  * protocol, so nothing is ever written there. Text lines follow runc's logrus format
  * (time="..." level=info msg="..."); JSON lines carry level, msg and time. */

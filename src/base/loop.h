@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A single-threaded event loop: epoll for fds plus one-shot timers. The shim and the ttrpc
  * server share one loop so nothing ever blocks waiting on another part. */
 #ifndef REAPER_LOOP_H

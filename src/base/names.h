@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The names the one reaper binary answers to, in one place: the applet table, the build's symlink
  * farm (cmake/Applets.cmake reads this file), the installer, doctor, the monitor spawner and the
  * shim's daemon all take them from here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Processes by pidfd: a handle that keeps naming one process however its pid is reused, to signal
  * it, to wait for its exit, or to join its namespaces. */
 #ifndef REAPER_PIDFD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What Reaper reads from /proc: a process's identity (start time), its parent and its usage. */
 #ifndef REAPER_PROCFS_H
 #define REAPER_PROCFS_H

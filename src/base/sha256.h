@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 (FIPS 180-4): the shim names its socket after a digest, as containerd's shims do. */
 #ifndef REAPER_SHA256_H
 #define REAPER_SHA256_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signal names and numbers: parsing what `reaper-runtime kill ID SIGNAL` is given, and naming a
  * signal in messages.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NULL-terminated string vectors (argv, env, lists of paths) that own their strings. */
 #ifndef REAPER_STRV_H
 #define REAPER_STRV_H

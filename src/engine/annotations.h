@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The annotation keys Reaper reads from a bundle's config.json, in one place. containerd's CRI
  * plugin sets the io.kubernetes.cri.* keys on every pod's sandbox and containers. */
 #ifndef REAPER_ANNOTATIONS_H

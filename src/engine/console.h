@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Terminals: a pty pair for a workload and runc's console-socket protocol (the master fd sent over
  * a unix socket with SCM_RIGHTS). */
 #ifndef REAPER_CONSOLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The container operations: create, start, state, kill, delete, for a container's init process and
  * its execs. */
 #include "container.h"

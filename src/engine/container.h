@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The lifecycle engine shared by reaper-runtime and the shim: create, start, state, kill, delete,
  * for a container's init process (exec_id NULL) and for its exec processes. All state lives in the
  * state store (state.h); the monitor (monitor.h) owns each process's runtime fields. */

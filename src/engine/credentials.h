@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Who the workload runs as: groups, user, capabilities, rlimits, no_new_privs, oom score, HOME. */
 #ifndef REAPER_CREDENTIALS_H
 #define REAPER_CREDENTIALS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The start gate (runc's exec-fifo idea): create leaves the workload blocked in open() of a FIFO
  * in its state directory; start opens the other end, and the workload's close-on-exec write end
  * tells start that execve happened (POLLHUP) or carries the error if it failed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The monitor process: prepares the workload, forks it, reports to its creator, then waits. */
 #include "monitor.h"
 #include "array.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The monitor: one process per container and per exec, exec'd as `reaper-monitor` so ps names it.
  * It forks the workload, holds it at the start gate, waits for it as its parent and subreaper,
  * records the exit durably (state file, atomic rename) and kills what is left of the tree. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The creator's side of the monitor: fork, exec `reaper-monitor`, read its one-line reply. */
 #include <errno.h>
 #include <fcntl.h>

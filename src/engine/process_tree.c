@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A container's processes without a pid namespace: the descendants of its monitors (each monitor
  * is the subreaper of its workload, so orphans stay in the tree) plus the main processes. */
 #include "process_tree.h"

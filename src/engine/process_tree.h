@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A container's processes without a pid namespace: the descendants of its monitors (each monitor
  * is the subreaper of its workload, so orphans stay in the tree), the main processes, what execs
  * left behind, and what is left of a tree whose monitor died (found by the workload's session). */

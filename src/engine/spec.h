@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI runtime spec (config.json) as Reaper uses it: a typed, validated view. Namespaces,
  * cgroups (linux.resources) and root are read by no one: Reaper runs on the host on purpose.
  *

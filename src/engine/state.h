@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The state store: one directory per process, one JSON record in it, the single source of truth
  * shared by the CLI, the shim and the monitor.
  *   <root>/<namespace>/<id>/             the container: its init process record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A container's own mounts (Kubernetes volumes, /etc/hosts, the service-account token...): taken
  * from the host before the workload leaves the host namespace, attached in the container's private
  * copy of the overlay namespace so no other container sees them. The kernel's own filesystems

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The workload process: everything between the monitor's fork and execve of the user's program.
  * Order: session and terminal, mount namespace, mounts, cwd, limits, user, capabilities, program
  * lookup, report ready, wait at the start gate, execve. */

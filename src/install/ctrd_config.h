@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One containerd config file ("ctrd" is containerd) as `reaper install` and `reaper doctor` need
  * it: its version, its imports, whether the CRI plugin and a runtime handler are declared (read with
  * the TOML scanner, toml.h), and the marked block that declares Reaper's handler. Where that block

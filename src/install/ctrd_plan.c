@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "ctrd_plan.h"
 
 #include <errno.h>

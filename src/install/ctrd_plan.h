@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where Reaper's runtime entry must go in a node's containerd configuration (the root config and
  * the files its imports name) so containerd actually sees it without losing any other setting.
  * Editing is appending one marked block or writing a drop-in file; nothing else is rewritten. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A TOML scanner, not a parser: it follows TOML's lexical rules (strings, arrays, inline tables,
  * comments, dotted and quoted keys) to walk a document's table headers and keys, and hands each
  * key's value to its visitor, which reads the few values it cares about and skips the rest.

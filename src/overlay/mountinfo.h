@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /proc/self/mountinfo, parsed: what the overlay builder needs to know of each host mount. */
 #ifndef REAPER_MOUNTINFO_H
 #define REAPER_MOUNTINFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Creating, joining and tearing down the node's shared overlay namespace. */
 #include "array.h"
 #include "overlay.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The new mount API through syscall(2): musl has no wrappers, and glibc's clash with <linux/mount.h>. */
 #ifndef REAPER_NEWMOUNT_H
 #define REAPER_NEWMOUNT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node's shared overlay mount namespace: every workload sees the host filesystem through an
  * overlayfs (lowerdir = host /), so it can share files with other workloads but never change the
  * host's. Created once per node under a lock and kept alive by a bind-mounted nsfs file (no holder

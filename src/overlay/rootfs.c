@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Assemble the overlay root inside a fresh mount namespace, then pivot into it. Runs in a
  * short-lived child of overlay_open; every failure is reported, nothing falls back to the host. */
 #include "rootfs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building the overlay root inside a new mount namespace (see overlay.h for the layout). */
 #ifndef REAPER_ROOTFS_H
 #define REAPER_ROOTFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `delete`: containerd runs it after a task is removed, and after a shim died. No daemon is asked:
  * whatever is left of the task is killed and its state removed, and the exit the monitor recorded
  * (or a SIGKILL now) is printed as a DeleteResponse. Idempotent and quick. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Publishing task events to containerd: Events.Forward over ttrpc to TTRPC_ADDRESS, one at a time
  * and in order, retried while containerd is away; never blocking the loop. */
 #ifndef REAPER_EVENTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shim's small protobuf helpers: Timestamps from nanoseconds, messages packed into an Any. */
 #ifndef REAPER_PB_H
 #define REAPER_PB_H

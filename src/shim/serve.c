@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon: the event loop, the ttrpc server, exits learned from SIGCHLD, and shutdown. */
 #include <errno.h>
 #include <fcntl.h>

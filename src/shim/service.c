@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* containerd.task.v2.Task: each handler turns a request into library calls and events. */
 #include <errno.h>
 #include <signal.h>

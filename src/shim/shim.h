@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shim daemon: one per pod, serving containerd's Task API over ttrpc on one event loop.
  * It keeps a small table of the tasks (containers) it serves and their processes; the state store
  * stays the source of truth for pids and exits, which the monitors record. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shim binary's entry points, as containerd runs them (PROTOCOL.md §2). */
 #ifndef REAPER_SHIM_COMMANDS_H
 #define REAPER_SHIM_COMMANDS_H

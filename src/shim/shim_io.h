@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A process's stdio as containerd hands it over (FIFO paths, file://, binary://, or nothing).
  * Without a terminal the workload writes straight into containerd's FIFOs; the shim only holds
  * keepalive ends so a restarting containerd never costs the workload a SIGPIPE, and closes them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `start`: one shim per pod. The socket is named after the pod (sandbox id), so the second
  * container of a pod finds the first one's shim listening and reuses it. */
 #include <errno.h>

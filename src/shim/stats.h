@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stats without cgroups: the container's processes, read from /proc, as the cgroups v1 Metrics
  * message containerd accepts (pids, CPU time, resident memory). */
 #ifndef REAPER_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "stdio_target.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where a workload's stdin, stdout and stderr go: the target strings containerd passes in
  * Create/Exec (stdin, stdout, stderr), parsed, and opened without ever blocking the caller.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shim's table of tasks and processes, exits and the Wait calls parked on them. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ttrpc client: queues calls, dials the server when there is something to send, matches
  * replies to calls by stream id, retries calls whose connection failed, and keeps ordered calls
  * one at a time in submission order.

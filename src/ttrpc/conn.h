@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One buffered, non-blocking ttrpc connection: the incoming frame parser plus the queue of
  * outgoing bytes. Shared by the server (one per client) and the client. */
 #ifndef REAPER_TTRPC_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ttrpc framing: the 10-byte big-endian header and an incremental frame parser that does no I/O,
  * shared by the server, the client and the fuzz target. */
 #ifndef REAPER_TTRPC_FRAME_H

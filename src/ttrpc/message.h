@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ttrpc envelope: Request and Response messages (ttrpc.proto) inside frames. */
 #ifndef REAPER_TTRPC_MESSAGE_H
 #define REAPER_TTRPC_MESSAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ttrpc server: accepts connections on one loop, decodes requests, dispatches them to the
  * registered handlers and writes their answers, in any order, on the request's stream id.
  *

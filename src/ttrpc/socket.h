@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unix socket addresses as ttrpc peers write them: "unix:///path", "/path", "@abstract". */
 #ifndef REAPER_TTRPC_SOCKET_H
 #define REAPER_TTRPC_SOCKET_H

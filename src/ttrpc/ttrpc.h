@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ttrpc, containerd's small RPC protocol (protobuf messages in 10-byte-header frames over a unix
  * socket), as a server and a client that run on the project's event loop. Single-threaded: every
  * function must be called from the loop's thread. See docs/ttrpc.md. */

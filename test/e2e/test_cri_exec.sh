@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # ExecSync (kubectl exec, exec probes) in a container Reaper runs: output and exit codes come
 # back, and the CRI timeout kills a command that runs too long, leaving the container running.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The installer round trip, as a node operator does it: `reaper install` into a host root whose
 # etc/containerd/config.toml is a containerd 1.6 config, containerd started on the resulting
 # config with the installed links on its PATH runs a pod with handler reaper-v2 through the

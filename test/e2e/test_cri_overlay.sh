@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The node-wide overlay every Reaper workload runs in, seen through CRI: a workload's writes to
 # the host's filesystem stay in the overlay (the host never sees them), pods share them, and what
 # the host unmounts, or a removed pod had mounted, does not live on in the overlay namespace

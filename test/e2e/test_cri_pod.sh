@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # A pod's life under Reaper through CRI: one shim per pod whatever its number of containers, the
 # sandbox (reaper-pause) staying SANDBOX_READY with the same pid while containers come and go,
 # and StopPodSandbox + RemovePodSandbox leaving no process, no state, no socket and no mount.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # containerd restarts (an upgrade, a crash) while a Reaper pod runs: the pod and its containers
 # keep running with the same processes, CRI still execs into them, starts new containers in the
 # pod, sees their exits, stops them; the kubelet's stats (task metrics) come from the shim.

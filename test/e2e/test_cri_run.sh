@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # What a Kubernetes user sees of a container run by Reaper through containerd's CRI plugin:
 # it reaches CONTAINER_EXITED with its exit code, CRI's log file holds its stdout and stderr
 # lines with their stream tags (all of them, long ones split, a tty's on stdout), and its env,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # StopContainer as the kubelet does it: the stop signal (SIGTERM) first, SIGKILL after the grace
 # period. A workload that handles SIGTERM exits at once with its own code; one that ignores it is
 # killed when the grace period ends (137), with every process it started.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Kubernetes volumes of a container Reaper runs, as CRI passes them (bind mounts): a hostPath
 # directory read-only (reads work, writes fail), an emptyDir-like host directory read-write
 # (writes land in it, the pod's other containers see them), a single file, a bind over a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Self-test of the end-to-end harness with runc (io.containerd.runc.v2), which works here: a
 # private containerd, the local busybox image, ctr, a restart with a task running, and the CRI
 # client through a whole host-network pod life. It proves the harness the Reaper e2e tests use.

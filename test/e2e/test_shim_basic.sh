@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim through containerd 1.6 with `ctr run`: output, exit codes, a missing program,
 # stdin, stderr, a large output, environment, working directory, user, inherited fds.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim through containerd 1.6: detached tasks (ctr run -d, task ls/kill/rm), exec,
 # task ps, task metrics, and the events containerd receives, in order.
 set -euo pipefail

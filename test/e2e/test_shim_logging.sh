@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # binary:// logging (containerd's convention: the logger reads the container's stdout on fd 3 and
 # stderr on fd 4, closes fd 5 once ready, and gets CONTAINER_ID and CONTAINER_NAMESPACE).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim as Kubernetes uses it, emulated with ctr and the CRI annotations: a sandbox (pause)
 # task and app containers sharing one shim per pod; the shared overlay that keeps the host's files
 # safe; 40 containers at once.

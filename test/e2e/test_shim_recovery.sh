@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim when things go wrong around it: containerd restarts with a task running (and
 # while a task exits), and a shim killed with SIGKILL. No exit is lost and nothing is left.
 set -euo pipefail

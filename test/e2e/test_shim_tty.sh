@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Reaper's shim with a terminal: `ctr run -t` and `ctr task exec -t`, typed at through tmux (ctr
 # needs a real terminal): input, output, window size and resize, ^C, exit codes.
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: config.json and exec Process JSON are untrusted bytes (a bundle written by
  * anyone who can run `reaper-runtime create`, the spec Any of an Exec request). Every input must
  * either parse into a spec that frees cleanly or fail with an error, never crash or leak. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: `reaper install` reads containerd's config.toml, and the files it imports, as
  * root and edits them. Every input must scan into a config that clears cleanly or fail with an
  * error that names a line, never crash or leak. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: arbitrary bytes from a "server" to the real client over a socketpair while
  * calls are outstanding. Every call must complete exactly once. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the frame parser fed in arbitrary chunks, and the ttrpc envelope decoders
  * (Request as the server decodes it, Response as the client does) on every frame it yields. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: arbitrary bytes from a client to the real server over a socketpair, with
  * handlers that answer at once, fail, park with a cancel callback, or park to be answered later.
  * Every byte the server sends back must parse as a well-formed Response frame. */

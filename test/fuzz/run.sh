@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets with clang and run each for a while (default 20 s each, about a
 # minute in all). Usage: test/fuzz/run.sh [seconds-per-target]. Exits non-zero on a crash, a leak
 # or a sanitizer report; the reproducer is left in $FUZZ_OUT (default build-fuzz/findings).

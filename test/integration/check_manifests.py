@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Validate deploy/ without a cluster.
 
   check_manifests.py [--root DIR] check            every YAML document, the chart, the plain

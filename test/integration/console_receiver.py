@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """console_receiver.py SOCKET OUTPUT [INPUT]: the console-socket end of runc's terminal protocol.
 
 Listens on SOCKET, accepts one connection, receives the pty master over SCM_RIGHTS, then copies

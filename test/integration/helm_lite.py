@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small renderer for the subset of Helm's Go templates that deploy/helm/reaper uses.
 
 Helm itself is not packaged by Debian, so CI renders the chart with this instead (and with helm

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # RC, ERR and SANITIZER_BUILD are set here for the tests to read
 # Shared pieces of the reaper-runtime integration tests (test_runtime_*.sh). Source it first:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* subreaper COMMAND [ARGS...]: run COMMAND as the child of a child subreaper that reaps every
  * orphan handed to it, the job containerd's shim does in a real deployment (pid 1 on the test
  * machines does not reap). COMMAND sees REAPER_TEST_SUBREAPER=<this pid>.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The multi-call dispatcher (src/main.c): --list, --version, --help, `reaper APPLET`, dispatch on
 # argv[0] through symlinks, short applet names, exit codes (0 ok, 1 failed operation, 2 usage,
 # 127 unknown applet), and `cmake --install` laying out the binary and its relative symlink farm.

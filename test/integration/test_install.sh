@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `reaper install` into a temporary host root: files, links, record, idempotence, dry run,
 # errors; then the config it wrote is loaded by the real containerd 1.6 (CRI plugin ok, the
 # reaper-v2 handler in CRI's config, the root config's own CRI settings kept), and --uninstall

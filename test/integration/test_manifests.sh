@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # deploy/ without a cluster: every YAML document parses and has what its kind needs, the Helm
 # chart renders (helm_lite; helm too when installed) into the plain manifests byte for byte,
 # the DaemonSet, RBAC and RuntimeClass fit together, the Containerfile copies the musl build.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `reaper overlay`: status tells whether the node's overlay exists and what was written; reset is
 # refused while a container lives, then discards every file workloads wrote.
 set -euo pipefail

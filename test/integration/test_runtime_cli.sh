@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The CLI around the lifecycle: errors in a --log file (JSON lines with --log-format json, as
 # containerd's go-runc reads them), state permissions (dirs 0700, files 0600), namespaces kept
 # apart, concurrent creates of one id (one wins, the others harm nothing), concurrent first

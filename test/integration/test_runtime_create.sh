@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # create: the process exists (its pid in --pid-file is live) but runs no user code until start;
 # a missing or non-executable program fails create with a message naming it and leaves nothing.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # exec: a process in a running container's view (its volumes), with the container's process
 # settings unless overridden; output and exit code pass through; kill --all reaches exec'd
 # processes; an exec leaves no state and no process behind.

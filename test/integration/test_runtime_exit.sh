@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Exit codes: WEXITSTATUS, or 128+signal, recorded durably in the state record (state.json)
 # and returned by a foreground `run` as its own exit status.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Bad input gets a clear error naming the problem and harms nothing: invalid ids (every command),
 # invalid namespaces, and malformed bundles (bad JSON, missing or mistyped fields, a missing
 # config, a bad mount source). Nothing is left behind and an existing container is untouched.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # reaper-runtime stdio: the workload writes to the stdout and stderr the CLI was started with.
 # Output through a FIFO arrives complete (one line, several lines, 20,000 lines, more than a pipe
 # buffer), and stderr is kept apart from stdout.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Lifecycle: created -> running -> stopped, the operations each state refuses (with a clear
 # message and no harm done), delete --force of a running container, delete of a created one.
 source "$(dirname "$0")/lib.sh"

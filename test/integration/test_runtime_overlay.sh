@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The host is protected by the shared overlay: a workload's writes outside its volumes never reach
 # the host, yet the next workload (same overlay base) sees them. Volumes are real host dirs:
 # read-only ones refuse writes (EROFS), read-write ones land in the host source dir, and one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The process as config.json describes it: user, additional groups, umask, cwd, env (HOME from
 # /etc/passwd when unset), PATH lookup, rlimits, capabilities, no_new_privs; /proc readable, and
 # the root seen through the shared overlay.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Nothing leaks: orphans of a workload are reaped by its monitor while it runs; when the main
 # process exits, whatever it left running (background children, setsid'd daemons, a loop that
 # keeps forking) is killed; after delete no process of the container and no zombie is left.

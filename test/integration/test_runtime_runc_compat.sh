@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The same bundle under runc and reaper-runtime: the same `state` keys in each state, the same
 # statuses, the same exit codes from `run`, the same verdicts (success or failure) on legal and
 # illegal operations, the same pid-file format; `features` prints JSON with runc's keys.

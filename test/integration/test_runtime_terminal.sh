@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # terminal=true with --console-socket: the pty master reaches the receiver over SCM_RIGHTS (as
 # runc sends it), the workload's stdio is the terminal (it is a tty, its controlling terminal),
 # its output and our input go through the master; no console socket is a clear error.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Interoperability of Reaper's C ttrpc with the reference Go implementation
 # (github.com/containerd/ttrpc from Debian's golang-github-containerd-ttrpc-dev), both ways:
 #   our client (ttrpc_peer call) against their server (gopeer serve),

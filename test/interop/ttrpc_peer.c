@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ttrpc_peer: Reaper's ttrpc as a server and as a client, for interoperability tests against
  * the reference Go implementation (test/interop/gopeer). Messages are ttrpc.KeyValue both ways.
  *   ttrpc_peer serve ADDRESS   serve reaper.test.Echo until a Shutdown call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/console.c: a working pty pair, its window size, and the console-socket
  * protocol (the master fd passed with SCM_RIGHTS) over a socketpair and over a socket path. */
 #include <errno.h>

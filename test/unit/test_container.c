@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/container.c that need no process: reading records and settling. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* containerd config scanning and the placement of Reaper's runtime handler, on real files. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/error.c: the error convention every module reports through. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/fsutil.c: mkdir -p, rm -rf that never follows links, atomic and durable file
  * replacement, bounded whole-file reads, full writes. */
 #include <dirent.h>

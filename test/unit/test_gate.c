@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/gate.c: the start gate with real processes. A child plays the workload: it takes
  * its handle, blocks in gate_wait, then execs (or reports a failed exec, or dies); the test plays
  * start with gate_open. */

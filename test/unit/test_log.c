@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/log.c: silent by default, files, levels, the text and JSON line formats,
  * escaping, and configuration from the environment. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/loop.c: fd watches and their events, removal from inside callbacks, timers
  * (order, once, cancel), stop, and the run_once timeout. Run under ASan too (REAPER_SANITIZE):
  * the removal tests are the ones that would show a use after free. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/overlay/mountinfo.c: /proc/self/mountinfo lines (optional fields, escaped mount
  * points), bad lines, the live table, and the parents-first order the overlay builder relies on. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared overlay namespace, for real: needs root (CAP_SYS_ADMIN). */
 #include <fcntl.h>
 #include <stdio.h>

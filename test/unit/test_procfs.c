@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/procfs.c: the stat parser (awkward comm fields), a process's identity
  * (alive, reaped, zombie, reused pid) and descendants of real process trees, subreaper included. */
 #include <errno.h>

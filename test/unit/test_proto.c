@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the protobuf messages under src/proto (compiled by protoc-c): every message packs
  * and unpacks to what it was, with every field set (a generic filler and comparer walk the
  * descriptors); a few messages field by field; and byte-exact encodings worked out by hand from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 against the FIPS 180-4 examples and the socket name containerd computes. */
 #include <string.h>
 

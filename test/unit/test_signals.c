@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/signals.c: signal names and numbers for `reaper-runtime kill`. */
 #include <signal.h>
 #include <stdlib.h>

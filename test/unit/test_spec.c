@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/spec.c: config.json and exec Process parsing and validation. */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/state.c: id validation, paths, process directories, the JSON record (round
  * trip, modes, corrupt input), read-modify-write under the lock with concurrent writers, listing. */
 #include <dirent.h>

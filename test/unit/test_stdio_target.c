@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/stdio_target.c: parsing containerd's stdio targets and opening them without
  * blocking. Real FIFOs, real files, real child processes for SIGPIPE. */
 #include <dirent.h>

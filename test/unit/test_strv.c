@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* String vectors: length, append with ownership, free. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ttrpc server and framing, driven by raw peers over socketpairs and real unix sockets. */
 #include <signal.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ttrpc client: byte-exact requests against a raw peer, then against our server on real unix
  * sockets: timeouts, retries and reconnects, ordered delivery, cancellation. */
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the ttrpc unit tests: a raw peer that speaks bytes on a real socket while the
  * loop runs the module under test, and builders for frames. */
 #ifndef REAPER_TEST_TTRPC_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the Check unit tests. */
 #ifndef REAPER_TESTLIB_H
 #define REAPER_TESTLIB_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A small kubelet-like CRI client for Reaper's end-to-end tests.
 
 It talks CRI v1 (runtime.v1) over containerd's gRPC socket, the way the kubelet does: pods with

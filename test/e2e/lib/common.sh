@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Common pieces of the end-to-end harness: a private temp dir, a cleanup stack run on exit,
 # process tracking, polling with a deadline, assertions. Source it (containerd.sh does).

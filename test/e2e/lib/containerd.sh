@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # A private containerd for end-to-end tests: its own root, state, sockets and config under
 # $E2E_DIR, the PATH it finds shims on, and a cleanup that leaves nothing behind.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # The CRI client (test/e2e/cri/cri.py) bound to the private containerd of containerd.sh.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # A local OCI image built from busybox-static (no registry here), imported into the private
 # containerd. Reaper ignores the image rootfs; runc needs a real one, and CRI needs a pause image.

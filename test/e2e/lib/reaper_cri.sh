@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Reaper behind containerd's CRI plugin: the pieces the test_cri_*.sh suites share.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Reaper's shim (containerd-shim-reaper-v2) driven through a private containerd with ctr: setup,
 # task helpers, and the checks every test_shim_*.sh ends with (no task, shim, monitor, zombie,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gopeer: the reference Go ttrpc (github.com/containerd/ttrpc) as a server and as a client, for
 // interoperability tests against Reaper's C ttrpc. Built offline in GOPATH mode by
 // test/interop/test_ttrpc_go.sh. Messages are ttrpc.KeyValue{key, value} both ways.
