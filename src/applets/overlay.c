@@ -29,7 +29,7 @@ static int live_containers(void)
 	for (char **ns = namespaces; *ns != NULL; ns++) {
 		struct runtime rt = {.root = state_root(), .ns = *ns};
 		cleanup_strv char **ids = NULL;
-		if (container_list(&rt, NULL, &ids, NULL) < 0)
+		if (state_list_processes(&rt, NULL, &ids, NULL) < 0)
 			continue;
 		for (char **id = ids; *id != NULL; id++) {
 			struct proc_state st;

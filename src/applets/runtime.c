@@ -328,7 +328,7 @@ static int apply_user(json_t *process, const char *text, struct error **err)
 static json_t *derived_process(struct cli *cli, const struct exec_args *x, struct error **err)
 {
 	struct proc_state st;
-	if (container_read(&cli->rt, x->create.opts.id, NULL, &st, err) < 0)
+	if (state_read_process(&cli->rt, x->create.opts.id, NULL, &st, err) < 0)
 		return NULL;
 	json_t *doc = spec_load_json(st.bundle ? st.bundle : ".", err);
 	proc_state_free(&st);

@@ -106,7 +106,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		return optind != argc ? cli_usage(cli, usage) : EXIT_USAGE;
 	struct error *err = NULL;
 	cleanup_strv char **ids = NULL;
-	if (container_list(&cli->rt, NULL, &ids, &err) < 0)
+	if (state_list_processes(&cli->rt, NULL, &ids, &err) < 0)
 		return cli_fail(cli, err);
 	json_t *all = json_array();
 	if (!json && !quiet)

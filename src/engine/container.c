@@ -27,53 +27,6 @@
 #define START_TIMEOUT_MS       10000
 #define FAILED_START_SETTLE_MS 5000
 
-static const char *what(const char *exec_id)
-{
-	return exec_id ? "exec" : "container";
-}
-
-static const char *name(const char *id, const char *exec_id)
-{
-	return exec_id ? exec_id : id;
-}
-
-char *container_dir(const struct runtime *rt, const char *id, const char *exec_id)
-{
-	cleanup_free char *dir = state_container_dir(rt->root, rt->ns, id);
-	if (dir == NULL || exec_id == NULL)
-		return steal_pointer(&dir);
-	return state_exec_dir(dir, exec_id);
-}
-
-static int validate(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
-{
-	if (state_validate_id("namespace", rt->ns, err) < 0 || state_validate_id("container id", id, err) < 0)
-		return -1;
-	return exec_id ? state_validate_id("exec id", exec_id, err) : 0;
-}
-
-int container_read(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
-		   struct error **err)
-{
-	if (validate(rt, id, exec_id, err) < 0)
-		return -1;
-	cleanup_free char *dir = container_dir(rt, id, exec_id);
-	if (dir == NULL)
-		return err_sys(err, ENOMEM, "state path");
-	struct error *cause = NULL;
-	if (state_read(dir, out, &cause) == 0)
-		return 0;
-	if (cause->kind != ERR_NOT_FOUND) {
-		if (err != NULL)
-			*err = cause;
-		else
-			err_free(&cause);
-		return -1;
-	}
-	err_free(&cause);
-	return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", what(exec_id), name(id, exec_id));
-}
-
 /* The record a new process starts with; the monitor fills in its pids. */
 static int initial_record(const struct create_options *o, const struct spec *spec, struct proc_state *st,
 			  struct error **err)
@@ -138,7 +91,7 @@ static int spawn(const struct runtime *rt, const struct create_options *o, const
 {
 	if (terminal && o->console_socket == NULL && o->console_fd < 0)
 		return err_new(err, ERR_INVALID, "%s %s wants a terminal: a console socket is required",
-			       what(o->exec_id), name(o->id, o->exec_id));
+			       state_process_kind(o->exec_id), state_process_name(o->id, o->exec_id));
 	if (write_process(dir, o->process_json, err) < 0 || gate_create(dir, err) < 0 ||
 	    state_write(dir, st, err) < 0)
 		return -1;
@@ -158,29 +111,31 @@ static int spawn(const struct runtime *rt, const struct create_options *o, const
 int container_create(const struct runtime *rt, const struct create_options *o, struct proc_state *out,
 		     struct error **err)
 {
-	if (validate(rt, o->id, o->exec_id, err) < 0)
+	if (state_validate_process(rt, o->id, o->exec_id, err) < 0)
 		return -1;
 	struct spec spec = {0};
 	bool terminal = false;
 	if (check_request(rt, o, &spec, &terminal, err) < 0)
-		return err_wrap(err, "create %s %s", what(o->exec_id), name(o->id, o->exec_id));
-	cleanup_free char *dir = container_dir(rt, o->id, o->exec_id);
+		return err_wrap(err, "create %s %s", state_process_kind(o->exec_id),
+				state_process_name(o->id, o->exec_id));
+	cleanup_free char *dir = state_process_dir(rt, o->id, o->exec_id);
 	struct proc_state st;
 	int rc = initial_record(o, o->exec_id ? NULL : &spec, &st, err);
 	spec_free(&spec);
-	if (rc < 0 || state_make_dir(dir, what(o->exec_id), err) < 0) {
+	if (rc < 0 || state_make_dir(dir, state_process_kind(o->exec_id), err) < 0) {
 		proc_state_free(&st);
 		if (err && *err && (*err)->kind == ERR_EXISTS) {
 			err_free(err);
-			return err_new(err, ERR_EXISTS, "%s %s already exists", what(o->exec_id),
-				       name(o->id, o->exec_id));
+			return err_new(err, ERR_EXISTS, "%s %s already exists",
+				       state_process_kind(o->exec_id), state_process_name(o->id, o->exec_id));
 		}
 		return -1;
 	}
 	if (spawn(rt, o, dir, terminal, &st, err) < 0) {
 		proc_state_free(&st);
 		state_remove_dir(dir, NULL);
-		return err_wrap(err, "create %s %s", what(o->exec_id), name(o->id, o->exec_id));
+		return err_wrap(err, "create %s %s", state_process_kind(o->exec_id),
+				state_process_name(o->id, o->exec_id));
 	}
 	*out = st;
 	return 0;
@@ -211,7 +166,7 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 		    struct error **err)
 {
 	struct proc_state st;
-	if (container_read(rt, id, exec_id, &st, err) < 0)
+	if (state_read_process(rt, id, exec_id, &st, err) < 0)
 		return -1;
 	enum proc_status status = st.status;
 	pid_t workload = st.pid;
@@ -220,15 +175,17 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 	bool alive = pidfd >= 0;
 	proc_state_free(&st);
 	if (status != PROC_CREATED)
-		return err_new(err, ERR_STATE, "cannot start %s %s: it is %s, not created", what(exec_id),
-			       name(id, exec_id), proc_status_name(status));
+		return err_new(err, ERR_STATE, "cannot start %s %s: it is %s, not created",
+			       state_process_kind(exec_id), state_process_name(id, exec_id),
+			       proc_status_name(status));
 	if (!alive)
-		return err_new(err, ERR_STATE, "cannot start %s %s: its process is gone", what(exec_id),
-			       name(id, exec_id));
-	cleanup_free char *dir = container_dir(rt, id, exec_id);
+		return err_new(err, ERR_STATE, "cannot start %s %s: its process is gone",
+			       state_process_kind(exec_id), state_process_name(id, exec_id));
+	cleanup_free char *dir = state_process_dir(rt, id, exec_id);
 	if (gate_open(dir, pidfd, START_TIMEOUT_MS, err) < 0) {
 		settle_failed_start(pidfd, monitor_fd);
-		return err_wrap(err, "start %s %s", what(exec_id), name(id, exec_id));
+		return err_wrap(err, "start %s %s", state_process_kind(exec_id),
+				state_process_name(id, exec_id));
 	}
 	if (state_update(dir, mark_running, NULL, err) < 0)
 		return -1;
@@ -239,7 +196,7 @@ int container_start(const struct runtime *rt, const char *id, const char *exec_i
 int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
 		    struct error **err)
 {
-	if (container_read(rt, id, exec_id, out, err) < 0)
+	if (state_read_process(rt, id, exec_id, out, err) < 0)
 		return -1;
 	bool live = out->status == PROC_CREATED || out->status == PROC_RUNNING;
 	if (live && !procfs_alive(out->pid, out->pid_start) &&
@@ -254,7 +211,7 @@ int container_state(const struct runtime *rt, const char *id, const char *exec_i
 void container_settle(const struct runtime *rt, const char *id, const char *exec_id, int timeout_ms)
 {
 	struct proc_state st;
-	if (container_read(rt, id, exec_id, &st, NULL) < 0)
+	if (state_read_process(rt, id, exec_id, &st, NULL) < 0)
 		return;
 	bool recorded = st.status != PROC_CREATED && st.status != PROC_RUNNING;
 	cleanup_close int monitor = recorded ? -1 : pidfd_open_process(st.monitor_pid, st.monitor_start);
@@ -268,7 +225,7 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
 		   struct error **err)
 {
 	struct proc_state st;
-	if (container_read(rt, id, exec_id, &st, err) < 0)
+	if (state_read_process(rt, id, exec_id, &st, err) < 0)
 		return -1;
 	bool alive = st.status != PROC_STOPPED && procfs_alive(st.pid, st.pid_start);
 	pid_t pid = st.pid;
@@ -276,7 +233,8 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
 	if (all)
 		return process_tree_signal(rt, id, exec_id, sig, err);
 	if (!alive)
-		return err_new(err, ERR_STATE, "%s %s is not running", what(exec_id), name(id, exec_id));
+		return err_new(err, ERR_STATE, "%s %s is not running", state_process_kind(exec_id),
+			       state_process_name(id, exec_id));
 	if (kill(pid, sig) < 0)
 		return err_sys(err, errno, "kill %d", (int)pid);
 	return 0;
@@ -293,29 +251,13 @@ int container_delete(const struct runtime *rt, const char *id, const char *exec_
 	if (status == PROC_RUNNING && !force)
 		return err_new(err, ERR_STATE,
 			       "cannot delete %s %s: it is running (stop it first, or use --force)",
-			       what(exec_id), name(id, exec_id));
+			       state_process_kind(exec_id), state_process_name(id, exec_id));
 	/* A finished exec's leftovers belong to the container now (its monitor lingers with them):
 	 * deleting the exec removes its record only. Anything else is killed and waited for. */
 	if ((exec_id == NULL || status != PROC_STOPPED) && process_tree_kill_all(rt, id, exec_id, err) < 0)
 		return -1;
-	cleanup_free char *dir = container_dir(rt, id, exec_id);
+	cleanup_free char *dir = state_process_dir(rt, id, exec_id);
 	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
 		return -1;
 	return state_remove_dir(dir, err);
-}
-
-int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err)
-{
-	if (state_validate_id("namespace", rt->ns, err) < 0)
-		return -1;
-	cleanup_free char *dir = NULL;
-	if (id != NULL) {
-		if (state_validate_id("container id", id, err) < 0)
-			return -1;
-		cleanup_free char *cdir = container_dir(rt, id, NULL);
-		dir = state_file(cdir, "exec");
-	} else {
-		dir = state_namespace_dir(rt->root, rt->ns);
-	}
-	return state_list(dir, ids, err);
 }

@@ -12,11 +12,6 @@
 #include "error.h"
 #include "state.h"
 
-struct runtime {
-	const char *root; /* state root, e.g. /run/reaper */
-	const char *ns;   /* namespace, e.g. "default" or "k8s.io" */
-};
-
 struct create_options {
 	const char *id;
 	const char *exec_id;        /* exec: the new process's id; NULL to create a container */
@@ -28,11 +23,6 @@ struct create_options {
 	int console_fd;             /* or a connected unix socket; -1 for none */
 	int *exit_fd;               /* if not NULL: gets an fd that reaches EOF once the exit is recorded */
 };
-
-char *container_dir(const struct runtime *rt, const char *id, const char *exec_id);
-/* Validate the ids and read the record. No such container or exec is ERR_NOT_FOUND. */
-int container_read(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
-		   struct error **err);
 
 /* Create: the process exists, held before execve; out gets its record (pid, monitor pid). */
 int container_create(const struct runtime *rt, const struct create_options *opts, struct proc_state *out,
@@ -57,7 +47,5 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
  * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record. */
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
 		     struct proc_state *final, struct error **err);
-/* Ids of the containers in the namespace, or of the execs of a container. */
-int container_list(const struct runtime *rt, const char *id, char ***ids, struct error **err);
 
 #endif

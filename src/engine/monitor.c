@@ -46,7 +46,7 @@ static int open_exec_namespace(const struct monitor_request *req, int *nsfd, str
 {
 	struct runtime rt = {.root = req->root, .ns = req->ns};
 	struct proc_state init;
-	if (container_read(&rt, req->id, NULL, &init, err) < 0)
+	if (state_read_process(&rt, req->id, NULL, &init, err) < 0)
 		return -1;
 	bool alive = procfs_alive(init.pid, init.pid_start);
 	char path[64];
@@ -341,7 +341,7 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	cleanup_close int sfd = signal_fd();
 	struct runtime rt = {.root = req->root, .ns = req->ns};
-	cleanup_free char *dir = container_dir(&rt, req->id, req->exec_id);
+	cleanup_free char *dir = state_process_dir(&rt, req->id, req->exec_id);
 	struct error *err = NULL;
 	/* release() frees whatever prepare() got to, from this start. */
 	struct preparation prep = {

@@ -66,7 +66,7 @@ static int add_process(struct members *m, const struct proc_state *st, struct er
 
 static char *lingering_path(const struct runtime *rt, const char *id, pid_t monitor)
 {
-	cleanup_free char *dir = container_dir(rt, id, NULL);
+	cleanup_free char *dir = state_process_dir(rt, id, NULL);
 	char *path = NULL;
 	if (dir == NULL || (monitor > 0 ? asprintf(&path, "%s/lingering/%d", dir, (int)monitor)
 					: asprintf(&path, "%s/lingering", dir)) < 0)
@@ -125,17 +125,17 @@ static int collect(const struct runtime *rt, const char *id, const char *exec_id
 {
 	*m = (struct members){0};
 	struct proc_state st;
-	if (container_read(rt, id, exec_id, &st, err) < 0)
+	if (state_read_process(rt, id, exec_id, &st, err) < 0)
 		return -1;
 	int rc = add_process(m, &st, err);
 	proc_state_free(&st);
 	cleanup_strv char **execs = NULL;
 	if (rc < 0 || exec_id != NULL)
 		return rc;
-	if (container_list(rt, id, &execs, err) < 0)
+	if (state_list_processes(rt, id, &execs, err) < 0)
 		return -1;
 	for (char **e = execs; *e != NULL && rc == 0; e++) {
-		if (container_read(rt, id, *e, &st, NULL) < 0)
+		if (state_read_process(rt, id, *e, &st, NULL) < 0)
 			continue; /* deleted meanwhile */
 		rc = add_process(m, &st, err);
 		proc_state_free(&st);
@@ -226,11 +226,11 @@ bool process_tree_has_live_execs(const struct runtime *rt, const char *id)
 	bool live = lingering.n_monitors > 0;
 	members_free(&lingering);
 	cleanup_strv char **execs = NULL;
-	if (live || container_list(rt, id, &execs, NULL) < 0)
+	if (live || state_list_processes(rt, id, &execs, NULL) < 0)
 		return live;
 	for (char **e = execs; *e != NULL && !live; e++) {
 		struct proc_state st;
-		if (container_read(rt, id, *e, &st, NULL) < 0)
+		if (state_read_process(rt, id, *e, &st, NULL) < 0)
 			continue;
 		live = procfs_alive(st.monitor_pid, st.monitor_start) || procfs_alive(st.pid, st.pid_start);
 		proc_state_free(&st);

@@ -342,3 +342,67 @@ void proc_state_free(struct proc_state *st)
 	json_decref(st->annotations);
 	*st = (struct proc_state){0};
 }
+
+const char *state_process_kind(const char *exec_id)
+{
+	return exec_id ? "exec" : "container";
+}
+
+const char *state_process_name(const char *id, const char *exec_id)
+{
+	return exec_id ? exec_id : id;
+}
+
+char *state_process_dir(const struct runtime *rt, const char *id, const char *exec_id)
+{
+	cleanup_free char *dir = state_container_dir(rt->root, rt->ns, id);
+	if (dir == NULL || exec_id == NULL)
+		return steal_pointer(&dir);
+	return state_exec_dir(dir, exec_id);
+}
+
+int state_validate_process(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
+{
+	if (state_validate_id("namespace", rt->ns, err) < 0 || state_validate_id("container id", id, err) < 0)
+		return -1;
+	return exec_id ? state_validate_id("exec id", exec_id, err) : 0;
+}
+
+int state_read_process(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		       struct error **err)
+{
+	if (state_validate_process(rt, id, exec_id, err) < 0)
+		return -1;
+	cleanup_free char *dir = state_process_dir(rt, id, exec_id);
+	if (dir == NULL)
+		return err_sys(err, ENOMEM, "state path");
+	struct error *cause = NULL;
+	if (state_read(dir, out, &cause) == 0)
+		return 0;
+	if (cause->kind != ERR_NOT_FOUND) {
+		if (err != NULL)
+			*err = cause;
+		else
+			err_free(&cause);
+		return -1;
+	}
+	err_free(&cause);
+	return err_new(err, ERR_NOT_FOUND, "%s %s does not exist", state_process_kind(exec_id),
+		       state_process_name(id, exec_id));
+}
+
+int state_list_processes(const struct runtime *rt, const char *id, char ***ids, struct error **err)
+{
+	if (state_validate_id("namespace", rt->ns, err) < 0)
+		return -1;
+	cleanup_free char *dir = NULL;
+	if (id != NULL) {
+		if (state_validate_id("container id", id, err) < 0)
+			return -1;
+		cleanup_free char *cdir = state_process_dir(rt, id, NULL);
+		dir = state_file(cdir, "exec");
+	} else {
+		dir = state_namespace_dir(rt->root, rt->ns);
+	}
+	return state_list(dir, ids, err);
+}

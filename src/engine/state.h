@@ -71,6 +71,25 @@ int state_update(const char *dir, state_update_fn fn, void *data, struct error *
  * Only directories named by a valid id count; a missing dir lists nothing. */
 int state_list(const char *dir, char ***out, struct error **err);
 
+/* Where a runtime keeps its records: the state root and a namespace under it. */
+struct runtime {
+	const char *root; /* state root, e.g. /run/reaper */
+	const char *ns;   /* namespace, e.g. "default" or "k8s.io" */
+};
+
+/* "container" or "exec", and the id that names the process, for messages. */
+const char *state_process_kind(const char *exec_id);
+const char *state_process_name(const char *id, const char *exec_id);
+/* The namespace, the container id and (if not NULL) the exec id are valid ids. */
+int state_validate_process(const struct runtime *rt, const char *id, const char *exec_id, struct error **err);
+/* The directory of a container (exec_id NULL) or of one of its execs (malloc'd). */
+char *state_process_dir(const struct runtime *rt, const char *id, const char *exec_id);
+/* Validate the ids and read the record. No such container or exec is ERR_NOT_FOUND. */
+int state_read_process(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
+		       struct error **err);
+/* Ids of the containers in the namespace (id NULL), or of the execs of container id. */
+int state_list_processes(const struct runtime *rt, const char *id, char ***ids, struct error **err);
+
 void proc_state_free(struct proc_state *st);
 const char *proc_status_name(enum proc_status status);
 

@@ -187,7 +187,8 @@ static void read_exit(struct shim *shim, struct process *p)
 {
 	struct proc_state st;
 	struct error *err = NULL;
-	if (container_read(&shim->rt, p->task->id, p->exec_id, &st, &err) == 0 && st.status == PROC_STOPPED) {
+	if (state_read_process(&shim->rt, p->task->id, p->exec_id, &st, &err) == 0 &&
+	    st.status == PROC_STOPPED) {
 		p->exit_code = st.exit_code;
 		p->exited_at_ns = st.exited_at_ns;
 	} else {

@@ -37,7 +37,7 @@ START_TEST(read_of_a_missing_container_is_not_found)
 	struct runtime rt = {.root = root, .ns = "default"};
 	struct proc_state st;
 	struct error *err = NULL;
-	ck_assert_int_lt(container_read(&rt, "nosuch", NULL, &st, &err), 0);
+	ck_assert_int_lt(state_read_process(&rt, "nosuch", NULL, &st, &err), 0);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_int_eq(err->kind, ERR_NOT_FOUND);
 	ck_assert_str_eq(err_message(err), "container nosuch does not exist");
@@ -50,10 +50,10 @@ START_TEST(read_without_an_error_pointer)
 {
 	struct runtime rt = {.root = root, .ns = "default"};
 	struct proc_state st;
-	ck_assert_int_lt(container_read(&rt, "nosuch", NULL, &st, NULL), 0);
-	ck_assert_int_lt(container_read(&rt, "nosuch", "exec1", &st, NULL), 0);
+	ck_assert_int_lt(state_read_process(&rt, "nosuch", NULL, &st, NULL), 0);
+	ck_assert_int_lt(state_read_process(&rt, "nosuch", "exec1", &st, NULL), 0);
 	write_record("corrupt", "{not json");
-	ck_assert_int_lt(container_read(&rt, "corrupt", NULL, &st, NULL), 0);
+	ck_assert_int_lt(state_read_process(&rt, "corrupt", NULL, &st, NULL), 0);
 	container_settle(&rt, "nosuch", NULL, 1000);
 	container_settle(&rt, "corrupt", NULL, 1000);
 }
@@ -65,7 +65,7 @@ START_TEST(a_corrupt_record_is_invalid_and_named)
 	struct proc_state st;
 	struct error *err = NULL;
 	write_record("corrupt", "{not json");
-	ck_assert_int_lt(container_read(&rt, "corrupt", NULL, &st, &err), 0);
+	ck_assert_int_lt(state_read_process(&rt, "corrupt", NULL, &st, &err), 0);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_int_eq(err->kind, ERR_INVALID);
 	ck_assert_msg(strstr(err_message(err), "state.json") != NULL, "message: %s", err_message(err));
