@@ -135,8 +135,8 @@ int state_write(const char *dir, const struct proc_state *st, struct error **err
 	if (text == NULL)
 		return err_sys(err, ENOMEM, "encode state of %s", st->id);
 	cleanup_free char *path = state_file(dir, RECORD_NAME);
-	/* The exit is the record that must never be lost (DESIGN invariant 1); the others can be
-	 * rebuilt from the processes themselves, and /run is a tmpfs on real nodes. */
+	/* The exit is the record that must never be lost (docs/architecture.md, invariant 1); the others can
+	 * be rebuilt from the processes themselves, and /run is a tmpfs on real nodes. */
 	if (st->status == PROC_STOPPED)
 		return fs_write_durable(path, text, strlen(text), 0600, err);
 	return fs_write_atomic(path, text, strlen(text), 0600, err);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The shim binary's entry points, as containerd runs them (PROTOCOL.md §2). */
+/* The shim binary's entry points, as containerd runs them (docs/architecture.md, "The shim"). */
 #ifndef REAPER_SHIM_COMMANDS_H
 #define REAPER_SHIM_COMMANDS_H
 
