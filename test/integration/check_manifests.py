@@ -362,9 +362,16 @@ def pod_spec_of(o):
 
 # ---- Reaper's own rules -------------------------------------------------------------------
 
+def applet_name_macros(root):
+    """APPLET_X_NAME -> "name", from src/base/names.h (REAPER_APPLET lines may use these)."""
+    with open(os.path.join(root, "src/base/names.h")) as fh:
+        return dict(re.findall(r'^#define ([A-Z_]+)\s+"([^"]+)"', fh.read(), re.M))
+
+
 def reaper_applets(root):
     """applet name -> its long options, from the REAPER_APPLET lines and longopts tables."""
     applets = {}
+    macros = applet_name_macros(root)
     adir = os.path.join(root, "src/applets")
     for f in sorted(os.listdir(adir)):
         if not f.endswith(".c"):
@@ -372,13 +379,13 @@ def reaper_applets(root):
         with open(os.path.join(adir, f)) as fh:
             text = fh.read()
         opts = set(re.findall(r'\{"([a-z][a-z0-9-]*)",\s*(?:no|required|optional)_argument', text))
-        for m in re.finditer(r'^REAPER_APPLET\(\w+,\s*"([^"]+)"', text, re.M):
-            applets[m.group(1)] = opts
+        for m in re.finditer(r'^REAPER_APPLET\(\w+,\s*(?:"([^"]+)"|([A-Z_]+))', text, re.M):
+            applets[m.group(1) or macros[m.group(2)]] = opts
     return applets
 
 
 def resolve_applet(applets, name):
-    """`reaper NAME` runs applet NAME, else reaper-NAME (src/main.c)."""
+    """`reaper NAME` runs applet NAME, else reaper-NAME (src/applets/main.c)."""
     if name in applets:
         return name
     return f"reaper-{name}" if f"reaper-{name}" in applets else None

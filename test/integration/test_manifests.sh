@@ -25,9 +25,10 @@ echo "== the tree as it is"
 # A copy of what the checker reads, to break.
 fresh_copy() {
 	rm -rf "$tmp/t"
-	mkdir -p "$tmp/t/src" "$tmp/t/third_party"
+	mkdir -p "$tmp/t/src/base" "$tmp/t/third_party"
 	cp -r "$top/deploy" "$top/CMakeLists.txt" "$top/CMakePresets.json" "$tmp/t/"
 	cp -r "$top/src/applets" "$tmp/t/src/"
+	cp "$top/src/base/names.h" "$tmp/t/src/base/"
 	cp "$top/third_party/build-musl.sh" "$tmp/t/third_party/"
 }
 
