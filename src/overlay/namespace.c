@@ -99,21 +99,6 @@ static void builder_child(const char *base, int report_fd, int release_fd)
 	_exit(err ? 1 : 0);
 }
 
-static int read_report(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	while (n < cap - 1) {
-		ssize_t r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return (int)n;
-}
-
 static int create_namespace(const char *base, struct error **err)
 {
 	int report[2], release[2];
@@ -133,12 +118,14 @@ static int create_namespace(const char *base, struct error **err)
 	close(report[1]);
 	close(release[0]);
 	int rc = 0;
-	char msg[512];
+	cleanup_free char *msg = NULL;
+	size_t len = 0;
 	if (pid < 0) {
 		rc = err_sys(err, errno, "fork");
-	} else if (read_report(report[0], msg, sizeof(msg)) == 0 || msg[0] != '\0') {
+	} else if (fs_read_fd(report[0], "the builder's report", 4096, &msg, &len, NULL) < 0 || len == 0 ||
+		   msg[0] != '\0') {
 		rc = err_new(err, ERR_SYSTEM, "build the overlay namespace: %s",
-			     msg[0] ? msg : "builder died");
+			     len > 0 && msg[0] ? msg : "builder died");
 	} else {
 		cleanup_free char *src = NULL, *nsfile = base_path(base, "mnt");
 		if (asprintf(&src, "/proc/%d/ns/mnt", (int)pid) < 0 ||

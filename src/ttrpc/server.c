@@ -37,6 +37,27 @@ struct registration {
 	struct registration *next;
 };
 
+/* The calls of a connection and the connections of a server are doubly linked lists (prev, next):
+ * a node goes in at the head and out from anywhere. */
+#define LIST_PUSH(head, node)                  \
+	do {                                   \
+		(node)->prev = NULL;           \
+		(node)->next = (head);         \
+		if ((head) != NULL)            \
+			(head)->prev = (node); \
+		(head) = (node);               \
+	} while (0)
+#define LIST_REMOVE(head, node)                            \
+	do {                                               \
+		if ((node)->prev != NULL)                  \
+			(node)->prev->next = (node)->next; \
+		else                                       \
+			(head) = (node)->next;             \
+		if ((node)->next != NULL)                  \
+			(node)->next->prev = (node)->prev; \
+		(node)->prev = (node)->next = NULL;        \
+	} while (0)
+
 struct server_conn {
 	struct ttrpc_server *server;
 	struct conn io;
@@ -125,13 +146,7 @@ static void call_unlink(struct ttrpc_call *call)
 	if (call->timer > 0)
 		loop_timer_cancel(c->server->loop, call->timer);
 	call->timer = 0;
-	if (call->prev != NULL)
-		call->prev->next = call->next;
-	else
-		c->calls = call->next;
-	if (call->next != NULL)
-		call->next->prev = call->prev;
-	call->prev = call->next = NULL;
+	LIST_REMOVE(c->calls, call);
 	c->n_calls--;
 	call->conn = NULL;
 }
@@ -165,14 +180,8 @@ static void conn_close(struct server_conn *c, const char *why)
 	log_debug("ttrpc: closing connection fd %d: %s", c->io.fd, why);
 	c->closing = true;
 	loop_remove(s->loop, c->io.fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(s->conns, c);
 	s->n_conns--;
-	c->prev = NULL;
 	c->next = s->dead;
 	s->dead = c;
 }
@@ -304,11 +313,8 @@ static struct ttrpc_call *new_call(struct server_conn *c, uint32_t stream_id, Tt
 	struct ttrpc_call *call = calloc(1, sizeof(*call));
 	if (call == NULL)
 		return NULL;
-	*call = (struct ttrpc_call){
-		.conn = c, .stream_id = stream_id, .req = req, .msg = msg, .next = c->calls};
-	if (c->calls != NULL)
-		c->calls->prev = call;
-	c->calls = call;
+	*call = (struct ttrpc_call){.conn = c, .stream_id = stream_id, .req = req, .msg = msg};
+	LIST_PUSH(c->calls, call);
 	c->n_calls++;
 	return call;
 }
@@ -479,10 +485,7 @@ static int add_conn(struct ttrpc_server *s, int fd, struct error **err)
 		free(c);
 		return -1;
 	}
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	LIST_PUSH(s->conns, c);
 	s->n_conns++;
 	return 0;
 }

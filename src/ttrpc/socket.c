@@ -39,8 +39,11 @@ static int parse_address(const char *address, struct unix_address *out, struct e
 	return 0;
 }
 
-static int new_socket(struct error **err)
+/* A new non-blocking socket for address, parsed into *addr. */
+static int new_socket(const char *address, struct unix_address *addr, struct error **err)
 {
+	if (parse_address(address, addr, err) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(err, errno, "create unix socket");
@@ -50,9 +53,7 @@ static int new_socket(struct error **err)
 int ttrpc_listen_unix(const char *address, struct error **err)
 {
 	struct unix_address addr;
-	if (parse_address(address, &addr, err) < 0)
-		return -1;
-	cleanup_close int fd = new_socket(err);
+	cleanup_close int fd = new_socket(address, &addr, err);
 	if (fd < 0)
 		return -1;
 	/* The umask makes the socket 0600 from the moment it exists; chmod afterwards would leave a
@@ -71,9 +72,7 @@ int ttrpc_listen_unix(const char *address, struct error **err)
 int sock_connect(const char *address, struct error **err)
 {
 	struct unix_address addr;
-	if (parse_address(address, &addr, err) < 0)
-		return -1;
-	cleanup_close int fd = new_socket(err);
+	cleanup_close int fd = new_socket(address, &addr, err);
 	if (fd < 0)
 		return -1;
 	int rc;
