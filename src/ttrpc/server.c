@@ -248,16 +248,22 @@ static void conn_output(struct server_conn *c)
 	update_interest(c);
 }
 
+/* A status message from a format: malloc'ed, or NULL when out of memory (sent without a message). */
+static char *status_message(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *status_message(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	return vasprintf(&msg, fmt, ap) < 0 ? NULL : msg;
+}
+
 static void send_status(struct server_conn *c, uint32_t stream_id, enum ttrpc_code code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void send_status(struct server_conn *c, uint32_t stream_id, enum ttrpc_code code, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = status_message(fmt, ap);
 	va_end(ap);
 	if (msg_queue_status(&c->io, stream_id, code, msg) < 0)
 		conn_close(c, "out of memory queueing a reply");
@@ -721,11 +727,9 @@ int ttrpc_call_reply(struct ttrpc_call *call, const ProtobufCMessage *reply)
 
 int ttrpc_call_fail(struct ttrpc_call *call, enum ttrpc_code code, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = status_message(fmt, ap);
 	va_end(ap);
 	int rc = answer(call, NULL, code == TTRPC_OK ? TTRPC_UNKNOWN : code, msg);
 	free(msg);
