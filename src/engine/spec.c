@@ -14,133 +14,9 @@
 #include "array.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "json_field.h"
+#include "spec_mounts.h"
 #include "strv.h"
-
-/* Field paths in messages ("mounts[12].options[3]", "annotations.<key>") are built in a stack
- * buffer; a longer path (a huge annotation key) is truncated, which only shortens the message. */
-#define PATH_BUF 160
-
-/* Where the document came from ("config.json", "process") and where errors go. */
-struct ctx {
-	const char *doc;
-	struct error **err;
-};
-
-static int invalid(struct ctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Record "doc: path: problem" as ERR_INVALID. */
-static int invalid(struct ctx *c, const char *path, const char *fmt, ...)
-{
-	char *problem = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&problem, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
-	err_new(c->err, ERR_INVALID, "%s: %s: %s", c->doc, path, problem);
-	free(problem);
-	return -1;
-}
-
-/* Field paths only feed messages, so truncating an absurdly deep one is fine. */
-static void format_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void format_path(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, PATH_BUF, fmt, ap);
-	va_end(ap);
-}
-
-static void join_path(char *buf, const char *parent, const char *field)
-{
-	if (parent == NULL || *parent == '\0')
-		format_path(buf, "%s", field);
-	else
-		format_path(buf, "%s.%s", parent, field);
-}
-
-static void index_path(char *buf, const char *parent, size_t i)
-{
-	format_path(buf, "%s[%zu]", parent, i);
-}
-
-/* A member of an object; JSON null counts as absent, as Go's encoding/json (which writes these
- * documents) treats it. */
-static json_t *member(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	return json_is_null(v) ? NULL : v;
-}
-
-/* ---- scalar fields ---- */
-
-static int get_bool(struct ctx *c, json_t *v, const char *path, bool *out)
-{
-	if (!json_is_boolean(v))
-		return invalid(c, path, "must be a boolean");
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* An integer in [min, max]; JSON reals (1.0, 1e3) are rejected. */
-static int get_integer(struct ctx *c, json_t *v, const char *path, json_int_t min, json_int_t max,
-		       json_int_t *out)
-{
-	bool unsigned_field = min == 0;
-	if (!json_is_integer(v))
-		return invalid(c, path,
-			       unsigned_field ? "must be a non-negative integer" : "must be an integer");
-	json_int_t n = json_integer_value(v);
-	if (unsigned_field && n < 0)
-		return invalid(c, path, "must be a non-negative integer");
-	if (unsigned_field && n > max)
-		return invalid(c, path, "must be at most %lld", (long long)max);
-	if (n < min || n > max)
-		return invalid(c, path, "must be between %lld and %lld", (long long)min, (long long)max);
-	*out = n;
-	return 0;
-}
-
-/* A copy of a string value. */
-static int get_string(struct ctx *c, json_t *v, const char *path, char **out)
-{
-	if (!json_is_string(v))
-		return invalid(c, path, "must be a string");
-	char *s = strdup(json_string_value(v));
-	if (s == NULL)
-		return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
-	*out = s;
-	return 0;
-}
-
-static int get_absolute_path(struct ctx *c, json_t *v, const char *path, char **out)
-{
-	if (!json_is_string(v) || json_string_value(v)[0] != '/')
-		return invalid(c, path, "must be an absolute path");
-	return get_string(c, v, path, out);
-}
-
-/* An array of strings as a NULL-terminated vector (empty when v is absent). */
-static int get_strv(struct ctx *c, json_t *v, const char *path, char ***out)
-{
-	if (v != NULL && !json_is_array(v))
-		return invalid(c, path, "must be an array of strings");
-	size_t n = json_array_size(v);
-	cleanup_strv char **strv = calloc(n + 1, sizeof(*strv));
-	if (strv == NULL)
-		return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
-	for (size_t i = 0; i < n; i++) {
-		char item[PATH_BUF];
-		index_path(item, path, i);
-		if (get_string(c, json_array_get(v, i), item, &strv[i]) < 0)
-			return -1;
-	}
-	*out = steal_pointer(&strv);
-	return 0;
-}
 
 /* ---- capabilities ---- */
 
@@ -203,34 +79,35 @@ const char *spec_capability_name(int cap)
 	return capability_names[cap];
 }
 
-static int get_capability_set(struct ctx *c, json_t *caps, const char *parent, const char *key, uint64_t *out)
+static int get_capability_set(struct field_ctx *c, json_t *caps, const char *parent, const char *key,
+			      uint64_t *out)
 {
-	char path[PATH_BUF];
-	join_path(path, parent, key);
-	json_t *v = member(caps, key);
+	char path[FIELD_PATH_MAX];
+	field_join(path, parent, key);
+	json_t *v = field_member(caps, key);
 	*out = 0;
 	if (v == NULL)
 		return 0;
 	if (!json_is_array(v))
-		return invalid(c, path, "must be an array of capability names");
+		return field_invalid(c, path, "must be an array of capability names");
 	for (size_t i = 0; i < json_array_size(v); i++) {
-		char item[PATH_BUF];
-		index_path(item, path, i);
+		char item[FIELD_PATH_MAX];
+		field_index(item, path, i);
 		json_t *name = json_array_get(v, i);
 		if (!json_is_string(name))
-			return invalid(c, item, "must be a string");
+			return field_invalid(c, item, "must be a string");
 		int cap = spec_capability_number(json_string_value(name));
 		if (cap < 0)
-			return invalid(c, item, "unknown capability \"%s\"", json_string_value(name));
+			return field_invalid(c, item, "unknown capability \"%s\"", json_string_value(name));
 		*out |= UINT64_C(1) << cap;
 	}
 	return 0;
 }
 
-static int parse_capabilities(struct ctx *c, json_t *v, const char *path, struct spec_capabilities *out)
+static int parse_capabilities(struct field_ctx *c, json_t *v, const char *path, struct spec_capabilities *out)
 {
 	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
+		return field_invalid(c, path, "must be an object");
 	out->present = true;
 	if (get_capability_set(c, v, path, "bounding", &out->bounding) < 0 ||
 	    get_capability_set(c, v, path, "effective", &out->effective) < 0 ||
@@ -275,54 +152,55 @@ int spec_rlimit_resource(const char *name)
 
 /* soft or hard: required, non-negative. jansson holds integers as signed 64-bit, so the largest
  * value is INT64_MAX (a bigger literal fails to parse); that always fits rlim_t (64-bit). */
-static int get_rlimit_value(struct ctx *c, json_t *obj, const char *parent, const char *key, rlim_t *out)
+static int get_rlimit_value(struct field_ctx *c, json_t *obj, const char *parent, const char *key,
+			    rlim_t *out)
 {
-	char path[PATH_BUF];
-	join_path(path, parent, key);
-	json_t *v = member(obj, key);
+	char path[FIELD_PATH_MAX];
+	field_join(path, parent, key);
+	json_t *v = field_member(obj, key);
 	if (v == NULL)
-		return invalid(c, path, "is required");
+		return field_invalid(c, path, "is required");
 	_Static_assert(sizeof(rlim_t) >= sizeof(json_int_t), "rlim_t holds every JSON integer");
 	json_int_t max = sizeof(json_int_t) == sizeof(long long) ? LLONG_MAX : LONG_MAX;
 	json_int_t n;
-	if (get_integer(c, v, path, 0, max, &n) < 0)
+	if (field_integer(c, v, path, 0, max, &n) < 0)
 		return -1;
 	*out = (rlim_t)n;
 	return 0;
 }
 
-static int parse_rlimit(struct ctx *c, json_t *v, const char *path, const struct spec_rlimit *seen,
+static int parse_rlimit(struct field_ctx *c, json_t *v, const char *path, const struct spec_rlimit *seen,
 			size_t n_seen, struct spec_rlimit *out)
 {
 	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
-	char field[PATH_BUF];
-	join_path(field, path, "type");
-	json_t *type = member(v, "type");
+		return field_invalid(c, path, "must be an object");
+	char field[FIELD_PATH_MAX];
+	field_join(field, path, "type");
+	json_t *type = field_member(v, "type");
 	if (!json_is_string(type))
-		return invalid(c, field, "must be a string naming an RLIMIT_* resource");
+		return field_invalid(c, field, "must be a string naming an RLIMIT_* resource");
 	int resource = spec_rlimit_resource(json_string_value(type));
 	if (resource < 0)
-		return invalid(c, field, "unknown resource \"%s\"", json_string_value(type));
+		return field_invalid(c, field, "unknown resource \"%s\"", json_string_value(type));
 	for (size_t i = 0; i < n_seen; i++)
 		if (seen[i].resource == resource)
-			return invalid(c, field, "%s is given more than once", json_string_value(type));
+			return field_invalid(c, field, "%s is given more than once", json_string_value(type));
 	out->resource = resource;
 	if (get_rlimit_value(c, v, path, "soft", &out->soft) < 0 ||
 	    get_rlimit_value(c, v, path, "hard", &out->hard) < 0)
 		return -1;
 	if (out->soft > out->hard) {
-		join_path(field, path, "soft");
-		return invalid(c, field, "must not exceed hard (%llu > %llu)", (unsigned long long)out->soft,
-			       (unsigned long long)out->hard);
+		field_join(field, path, "soft");
+		return field_invalid(c, field, "must not exceed hard (%llu > %llu)",
+				     (unsigned long long)out->soft, (unsigned long long)out->hard);
 	}
 	return 0;
 }
 
-static int parse_rlimits(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_rlimits(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
 	if (!json_is_array(v))
-		return invalid(c, path, "must be an array");
+		return field_invalid(c, path, "must be an array");
 	size_t n = json_array_size(v);
 	if (n == 0)
 		return 0;
@@ -330,8 +208,8 @@ static int parse_rlimits(struct ctx *c, json_t *v, const char *path, struct spec
 	if (out->rlimits == NULL)
 		return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
 	for (size_t i = 0; i < n; i++) {
-		char item[PATH_BUF];
-		index_path(item, path, i);
+		char item[FIELD_PATH_MAX];
+		field_index(item, path, i);
 		if (parse_rlimit(c, json_array_get(v, i), item, out->rlimits, out->n_rlimits,
 				 &out->rlimits[i]) < 0)
 			return -1;
@@ -345,25 +223,25 @@ static int parse_rlimits(struct ctx *c, json_t *v, const char *path, struct spec
 /* uid_t and gid_t are 32-bit; (uid_t)-1 means "unchanged" to setresuid() and is refused. */
 #define ID_MAX ((json_int_t)UINT32_MAX - 1)
 
-static int get_id(struct ctx *c, json_t *obj, const char *parent, const char *key, uint32_t *out)
+static int get_id(struct field_ctx *c, json_t *obj, const char *parent, const char *key, uint32_t *out)
 {
-	char path[PATH_BUF];
-	join_path(path, parent, key);
-	json_t *v = member(obj, key);
+	char path[FIELD_PATH_MAX];
+	field_join(path, parent, key);
+	json_t *v = field_member(obj, key);
 	*out = 0;
 	if (v == NULL)
 		return 0; /* the spec requires uid and gid; runc reads a missing one as 0, so do we */
 	json_int_t n;
-	if (get_integer(c, v, path, 0, ID_MAX, &n) < 0)
+	if (field_integer(c, v, path, 0, ID_MAX, &n) < 0)
 		return -1;
 	*out = (uint32_t)n;
 	return 0;
 }
 
-static int parse_additional_gids(struct ctx *c, json_t *v, const char *path, struct spec_user *out)
+static int parse_additional_gids(struct field_ctx *c, json_t *v, const char *path, struct spec_user *out)
 {
 	if (!json_is_array(v))
-		return invalid(c, path, "must be an array of non-negative integers");
+		return field_invalid(c, path, "must be an array of non-negative integers");
 	size_t n = json_array_size(v);
 	if (n == 0)
 		return 0;
@@ -371,10 +249,10 @@ static int parse_additional_gids(struct ctx *c, json_t *v, const char *path, str
 	if (out->additional_gids == NULL)
 		return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
 	for (size_t i = 0; i < n; i++) {
-		char item[PATH_BUF];
-		index_path(item, path, i);
+		char item[FIELD_PATH_MAX];
+		field_index(item, path, i);
 		json_int_t gid;
-		if (get_integer(c, json_array_get(v, i), item, 0, ID_MAX, &gid) < 0)
+		if (field_integer(c, json_array_get(v, i), item, 0, ID_MAX, &gid) < 0)
 			return -1;
 		out->additional_gids[i] = (gid_t)gid;
 		out->n_additional_gids++;
@@ -382,28 +260,28 @@ static int parse_additional_gids(struct ctx *c, json_t *v, const char *path, str
 	return 0;
 }
 
-static int parse_user(struct ctx *c, json_t *v, const char *path, struct spec_user *out)
+static int parse_user(struct field_ctx *c, json_t *v, const char *path, struct spec_user *out)
 {
 	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
+		return field_invalid(c, path, "must be an object");
 	uint32_t uid, gid;
 	if (get_id(c, v, path, "uid", &uid) < 0 || get_id(c, v, path, "gid", &gid) < 0)
 		return -1;
 	out->uid = uid;
 	out->gid = gid;
-	char field[PATH_BUF];
-	json_t *umask_v = member(v, "umask");
+	char field[FIELD_PATH_MAX];
+	json_t *umask_v = field_member(v, "umask");
 	if (umask_v != NULL) {
-		join_path(field, path, "umask");
+		field_join(field, path, "umask");
 		json_int_t mask;
-		if (get_integer(c, umask_v, field, 0, 0777, &mask) < 0)
+		if (field_integer(c, umask_v, field, 0, 0777, &mask) < 0)
 			return -1;
 		out->has_umask = true;
 		out->umask = (mode_t)mask;
 	}
-	json_t *gids = member(v, "additionalGids");
+	json_t *gids = field_member(v, "additionalGids");
 	if (gids != NULL) {
-		join_path(field, path, "additionalGids");
+		field_join(field, path, "additionalGids");
 		if (parse_additional_gids(c, gids, field, out) < 0)
 			return -1;
 	}
@@ -412,91 +290,93 @@ static int parse_user(struct ctx *c, json_t *v, const char *path, struct spec_us
 
 /* ---- process ---- */
 
-static int parse_console_size(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_console_size(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
 	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
-	char field[PATH_BUF];
+		return field_invalid(c, path, "must be an object");
+	char field[FIELD_PATH_MAX];
 	json_int_t height, width;
-	join_path(field, path, "height");
-	if (member(v, "height") == NULL)
-		return invalid(c, field, "is required");
-	if (get_integer(c, member(v, "height"), field, 0, USHRT_MAX, &height) < 0)
+	field_join(field, path, "height");
+	if (field_member(v, "height") == NULL)
+		return field_invalid(c, field, "is required");
+	if (field_integer(c, field_member(v, "height"), field, 0, USHRT_MAX, &height) < 0)
 		return -1;
-	join_path(field, path, "width");
-	if (member(v, "width") == NULL)
-		return invalid(c, field, "is required");
-	if (get_integer(c, member(v, "width"), field, 0, USHRT_MAX, &width) < 0)
+	field_join(field, path, "width");
+	if (field_member(v, "width") == NULL)
+		return field_invalid(c, field, "is required");
+	if (field_integer(c, field_member(v, "width"), field, 0, USHRT_MAX, &width) < 0)
 		return -1;
 	out->console_height = (unsigned)height;
 	out->console_width = (unsigned)width;
 	return 0;
 }
 
-static int parse_args(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_args(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return invalid(c, path, "must be a non-empty array of strings");
-	if (get_strv(c, v, path, &out->args) < 0)
+		return field_invalid(c, path, "must be a non-empty array of strings");
+	if (field_strv(c, v, path, &out->args) < 0)
 		return -1;
 	if (out->args[0][0] == '\0') {
-		char item[PATH_BUF];
-		index_path(item, path, 0);
-		return invalid(c, item, "must not be empty");
+		char item[FIELD_PATH_MAX];
+		field_index(item, path, 0);
+		return field_invalid(c, item, "must not be empty");
 	}
 	return 0;
 }
 
 /* Every entry is NAME=VALUE with a non-empty NAME, as runc requires. */
-static int parse_env(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_env(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
-	if (get_strv(c, v, path, &out->env) < 0)
+	if (field_strv(c, v, path, &out->env) < 0)
 		return -1;
 	for (size_t i = 0; out->env[i] != NULL; i++) {
 		const char *eq = strchr(out->env[i], '=');
 		if (eq == NULL || eq == out->env[i]) {
-			char item[PATH_BUF];
-			index_path(item, path, i);
-			return invalid(c, item, "must have the form NAME=VALUE (got \"%s\")", out->env[i]);
+			char item[FIELD_PATH_MAX];
+			field_index(item, path, i);
+			return field_invalid(c, item, "must have the form NAME=VALUE (got \"%s\")",
+					     out->env[i]);
 		}
 	}
 	return 0;
 }
 
-static int parse_optional_bool(struct ctx *c, json_t *obj, const char *parent, const char *key, bool *out)
+static int parse_optional_bool(struct field_ctx *c, json_t *obj, const char *parent, const char *key,
+			       bool *out)
 {
-	json_t *v = member(obj, key);
+	json_t *v = field_member(obj, key);
 	if (v == NULL)
 		return 0;
-	char path[PATH_BUF];
-	join_path(path, parent, key);
-	return get_bool(c, v, path, out);
+	char path[FIELD_PATH_MAX];
+	field_join(path, parent, key);
+	return field_bool(c, v, path, out);
 }
 
-static int parse_process_fields(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_process_fields(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
-	char field[PATH_BUF];
+	char field[FIELD_PATH_MAX];
 	json_t *f;
 	if (!json_is_object(v) && path[0] == '\0')
 		return err_new(c->err, ERR_INVALID, "%s: must be a JSON object", c->doc);
 	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
+		return field_invalid(c, path, "must be an object");
 
-	join_path(field, path, "args");
-	if (parse_args(c, member(v, "args"), field, out) < 0)
+	field_join(field, path, "args");
+	if (parse_args(c, field_member(v, "args"), field, out) < 0)
 		return -1;
-	join_path(field, path, "env");
-	if (parse_env(c, member(v, "env"), field, out) < 0)
+	field_join(field, path, "env");
+	if (parse_env(c, field_member(v, "env"), field, out) < 0)
 		return -1;
 
-	join_path(field, path, "cwd");
-	f = member(v, "cwd");
+	field_join(field, path, "cwd");
+	f = field_member(v, "cwd");
 	if (f == NULL) {
 		/* Required by the OCI spec; a missing cwd runs in "/" rather than failing. */
 		out->cwd = strdup("/");
 		if (out->cwd == NULL)
 			return err_sys(c->err, ENOMEM, "%s: %s", c->doc, field);
-	} else if (get_absolute_path(c, f, field, &out->cwd) < 0) {
+	} else if (field_path(c, f, field, &out->cwd) < 0) {
 		return -1;
 	}
 
@@ -504,30 +384,30 @@ static int parse_process_fields(struct ctx *c, json_t *v, const char *path, stru
 	    parse_optional_bool(c, v, path, "noNewPrivileges", &out->no_new_privileges) < 0)
 		return -1;
 
-	if ((f = member(v, "consoleSize")) != NULL) {
-		join_path(field, path, "consoleSize");
+	if ((f = field_member(v, "consoleSize")) != NULL) {
+		field_join(field, path, "consoleSize");
 		if (parse_console_size(c, f, field, out) < 0)
 			return -1;
 	}
-	if ((f = member(v, "user")) != NULL) {
-		join_path(field, path, "user");
+	if ((f = field_member(v, "user")) != NULL) {
+		field_join(field, path, "user");
 		if (parse_user(c, f, field, &out->user) < 0)
 			return -1;
 	}
-	if ((f = member(v, "rlimits")) != NULL) {
-		join_path(field, path, "rlimits");
+	if ((f = field_member(v, "rlimits")) != NULL) {
+		field_join(field, path, "rlimits");
 		if (parse_rlimits(c, f, field, out) < 0)
 			return -1;
 	}
-	if ((f = member(v, "capabilities")) != NULL) {
-		join_path(field, path, "capabilities");
+	if ((f = field_member(v, "capabilities")) != NULL) {
+		field_join(field, path, "capabilities");
 		if (parse_capabilities(c, f, field, &out->capabilities) < 0)
 			return -1;
 	}
-	if ((f = member(v, "oomScoreAdj")) != NULL) {
-		join_path(field, path, "oomScoreAdj");
+	if ((f = field_member(v, "oomScoreAdj")) != NULL) {
+		field_join(field, path, "oomScoreAdj");
 		json_int_t adj;
-		if (get_integer(c, f, field, -1000, 1000, &adj) < 0)
+		if (field_integer(c, f, field, -1000, 1000, &adj) < 0)
 			return -1;
 		out->has_oom_score_adj = true;
 		out->oom_score_adj = (int)adj;
@@ -535,7 +415,7 @@ static int parse_process_fields(struct ctx *c, json_t *v, const char *path, stru
 	return 0;
 }
 
-static int parse_process(struct ctx *c, json_t *v, const char *path, struct spec_process *out)
+static int parse_process(struct field_ctx *c, json_t *v, const char *path, struct spec_process *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (parse_process_fields(c, v, path, out) < 0) {
@@ -545,181 +425,24 @@ static int parse_process(struct ctx *c, json_t *v, const char *path, struct spec
 	return 0;
 }
 
-/* ---- mounts ---- */
-
-enum option_action {
-	OPT_SET,         /* flags |= value */
-	OPT_CLEAR,       /* flags &= ~value */
-	OPT_PROPAGATION, /* propagation = value (the last one given wins) */
-	OPT_IGNORE,      /* "defaults": no flag, not data either */
-};
-
-static const struct {
-	const char *name;
-	enum option_action action;
-	unsigned long value;
-} mount_options[] = {
-	{"defaults", OPT_IGNORE, 0},
-	{"ro", OPT_SET, MS_RDONLY},
-	{"rw", OPT_CLEAR, MS_RDONLY},
-	{"nosuid", OPT_SET, MS_NOSUID},
-	{"suid", OPT_CLEAR, MS_NOSUID},
-	{"nodev", OPT_SET, MS_NODEV},
-	{"dev", OPT_CLEAR, MS_NODEV},
-	{"noexec", OPT_SET, MS_NOEXEC},
-	{"exec", OPT_CLEAR, MS_NOEXEC},
-	{"sync", OPT_SET, MS_SYNCHRONOUS},
-	{"async", OPT_CLEAR, MS_SYNCHRONOUS},
-	{"dirsync", OPT_SET, MS_DIRSYNC},
-	{"remount", OPT_SET, MS_REMOUNT},
-	{"mand", OPT_SET, MS_MANDLOCK},
-	{"nomand", OPT_CLEAR, MS_MANDLOCK},
-	{"atime", OPT_CLEAR, MS_NOATIME},
-	{"noatime", OPT_SET, MS_NOATIME},
-	{"diratime", OPT_CLEAR, MS_NODIRATIME},
-	{"nodiratime", OPT_SET, MS_NODIRATIME},
-	{"relatime", OPT_SET, MS_RELATIME},
-	{"norelatime", OPT_CLEAR, MS_RELATIME},
-	{"strictatime", OPT_SET, MS_STRICTATIME},
-	{"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
-	{"bind", OPT_SET, MS_BIND},
-	{"rbind", OPT_SET, MS_BIND | MS_REC},
-	{"private", OPT_PROPAGATION, MS_PRIVATE},
-	{"rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC},
-	{"slave", OPT_PROPAGATION, MS_SLAVE},
-	{"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
-	{"shared", OPT_PROPAGATION, MS_SHARED},
-	{"rshared", OPT_PROPAGATION, MS_SHARED | MS_REC},
-	{"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
-	{"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
-};
-
-#define N_MOUNT_OPTIONS ARRAY_LEN(mount_options)
-
-const char *spec_mount_option_name(size_t i)
-{
-	return i < N_MOUNT_OPTIONS ? mount_options[i].name : NULL;
-}
-
-/* Append an unrecognised option to the comma-joined data string. */
-static int append_data(char **data, const char *option)
-{
-	char *joined = NULL;
-	int n = *data ? asprintf(&joined, "%s,%s", *data, option) : asprintf(&joined, "%s", option);
-	if (n < 0)
-		return -1;
-	free(*data);
-	*data = joined;
-	return 0;
-}
-
-static int apply_mount_options(struct ctx *c, const char *path, struct spec_mount *m)
-{
-	for (char **o = m->options; *o != NULL; o++) {
-		size_t i = 0;
-		while (i < N_MOUNT_OPTIONS && strcmp(mount_options[i].name, *o) != 0)
-			i++;
-		if (i == N_MOUNT_OPTIONS) {
-			if (append_data(&m->data, *o) < 0)
-				return err_sys(c->err, ENOMEM, "%s: %s", c->doc, path);
-			continue;
-		}
-		switch (mount_options[i].action) {
-		case OPT_SET:
-			m->flags |= mount_options[i].value;
-			break;
-		case OPT_CLEAR:
-			m->flags &= ~mount_options[i].value;
-			break;
-		case OPT_PROPAGATION:
-			m->propagation = mount_options[i].value;
-			break;
-		case OPT_IGNORE:
-			break;
-		}
-	}
-	if (m->flags & MS_BIND)
-		m->bind = true;
-	if (m->bind)
-		m->flags |= MS_BIND;
-	return 0;
-}
-
-static int parse_mount(struct ctx *c, json_t *v, const char *path, struct spec_mount *m)
-{
-	if (!json_is_object(v))
-		return invalid(c, path, "must be an object");
-	char field[PATH_BUF];
-	json_t *f;
-	join_path(field, path, "destination");
-	if (get_absolute_path(c, member(v, "destination"), field, &m->destination) < 0)
-		return -1;
-	if ((f = member(v, "type")) != NULL) {
-		join_path(field, path, "type");
-		if (get_string(c, f, field, &m->type) < 0)
-			return -1;
-		m->bind = strcmp(m->type, "bind") == 0;
-	}
-	if ((f = member(v, "source")) != NULL) {
-		join_path(field, path, "source");
-		if (get_string(c, f, field, &m->source) < 0)
-			return -1;
-	}
-	join_path(field, path, "options");
-	if (get_strv(c, member(v, "options"), field, &m->options) < 0)
-		return -1;
-	return apply_mount_options(c, field, m);
-}
-
-static void mount_free(struct spec_mount *m)
-{
-	free(m->destination);
-	free(m->type);
-	free(m->source);
-	strv_free(m->options);
-	free(m->data);
-	memset(m, 0, sizeof(*m));
-}
-
-static int parse_mounts(struct ctx *c, json_t *v, struct spec *out)
-{
-	if (!json_is_array(v))
-		return invalid(c, "mounts", "must be an array");
-	size_t n = json_array_size(v);
-	if (n == 0)
-		return 0;
-	out->mounts = calloc(n, sizeof(*out->mounts));
-	if (out->mounts == NULL)
-		return err_sys(c->err, ENOMEM, "%s: mounts", c->doc);
-	for (size_t i = 0; i < n; i++) {
-		char item[PATH_BUF];
-		index_path(item, "mounts", i);
-		/* Count the entry first so spec_free releases a half-parsed one. */
-		out->n_mounts++;
-		if (parse_mount(c, json_array_get(v, i), item, &out->mounts[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- the document ---- */
 
-static int parse_annotations(struct ctx *c, json_t *v, struct spec *out)
+static int parse_annotations(struct field_ctx *c, json_t *v, struct spec *out)
 {
 	if (v == NULL) {
 		out->annotations = json_object();
 		return out->annotations ? 0 : err_sys(c->err, ENOMEM, "%s: annotations", c->doc);
 	}
 	if (!json_is_object(v))
-		return invalid(c, "annotations", "must be an object of strings");
+		return field_invalid(c, "annotations", "must be an object of strings");
 	const char *key;
 	json_t *value;
 	json_object_foreach(v, key, value)
 	{
 		if (!json_is_string(value)) {
-			char path[PATH_BUF];
-			join_path(path, "annotations", key);
-			return invalid(c, path, "must be a string");
+			char path[FIELD_PATH_MAX];
+			field_join(path, "annotations", key);
+			return field_invalid(c, path, "must be a string");
 		}
 	}
 	out->annotations = json_incref(v);
@@ -732,37 +455,41 @@ static bool supported_version(const char *v)
 	return v[0] == '1' && v[1] == '.' && v[2] >= '0' && v[2] <= '9';
 }
 
-static int parse_document(struct ctx *c, json_t *root, struct spec *out)
+static int parse_document(struct field_ctx *c, json_t *root, struct spec *out)
 {
 	if (!json_is_object(root))
 		return err_new(c->err, ERR_INVALID, "%s: must be a JSON object", c->doc);
-	json_t *f = member(root, "ociVersion");
+	json_t *f = field_member(root, "ociVersion");
 	if (f == NULL)
-		return invalid(c, "ociVersion", "is required");
-	if (get_string(c, f, "ociVersion", &out->oci_version) < 0)
+		return field_invalid(c, "ociVersion", "is required");
+	if (field_string(c, f, "ociVersion", &out->oci_version) < 0)
 		return -1;
 	if (!supported_version(out->oci_version))
-		return invalid(c, "ociVersion", "unsupported version \"%s\" (want 1.x)", out->oci_version);
+		return field_invalid(c, "ociVersion", "unsupported version \"%s\" (want 1.x)",
+				     out->oci_version);
 
-	f = member(root, "process");
+	f = field_member(root, "process");
 	if (f == NULL)
-		return invalid(c, "process", "is required");
+		return field_invalid(c, "process", "is required");
 	if (parse_process(c, f, "process", &out->process) < 0)
 		return -1;
 
-	if ((f = member(root, "hostname")) != NULL && get_string(c, f, "hostname", &out->hostname) < 0)
+	if ((f = field_member(root, "hostname")) != NULL &&
+	    field_string(c, f, "hostname", &out->hostname) < 0)
 		return -1;
-	json_t *r = member(root, "root");
-	if (r != NULL && (f = member(r, "path")) != NULL &&
-	    get_string(c, f, "root.path", &out->root_path) < 0)
+	json_t *r = field_member(root, "root");
+	if (r != NULL && (f = field_member(r, "path")) != NULL &&
+	    field_string(c, f, "root.path", &out->root_path) < 0)
 		return -1;
-	if ((f = member(root, "mounts")) != NULL && parse_mounts(c, f, out) < 0)
+	if ((f = field_member(root, "mounts")) != NULL && spec_parse_mounts(c, f, out) < 0)
 		return -1;
-	return parse_annotations(c, member(root, "annotations"), out);
+	if (spec_parse_view(c, r, field_member(root, "linux"), out) < 0)
+		return -1;
+	return parse_annotations(c, field_member(root, "annotations"), out);
 }
 
 /* Parse JSON text, naming the document and jansson's position in a syntax error. */
-static json_t *load_json(struct ctx *c, const char *json, size_t len)
+static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 {
 	if (len > SPEC_MAX_SIZE) {
 		err_new(c->err, ERR_INVALID, "%s: larger than %d bytes", c->doc, SPEC_MAX_SIZE);
@@ -778,7 +505,7 @@ static json_t *load_json(struct ctx *c, const char *json, size_t len)
 
 int spec_parse(const char *json, size_t len, struct spec *out, struct error **err)
 {
-	struct ctx c = {.doc = "config.json", .err = err};
+	struct field_ctx c = {.doc = "config.json", .err = err};
 	memset(out, 0, sizeof(*out));
 	json_t *root = load_json(&c, json, len);
 	if (root == NULL)
@@ -792,7 +519,7 @@ int spec_parse(const char *json, size_t len, struct spec *out, struct error **er
 
 int spec_parse_process(const char *json, size_t len, struct spec_process *out, struct error **err)
 {
-	struct ctx c = {.doc = "process", .err = err};
+	struct field_ctx c = {.doc = "process", .err = err};
 	memset(out, 0, sizeof(*out));
 	json_t *root = load_json(&c, json, len);
 	if (root == NULL)
@@ -842,7 +569,7 @@ int spec_load(const char *bundle, struct spec *out, struct error **err)
 
 json_t *spec_load_json(const char *bundle, struct error **err)
 {
-	struct ctx c = {.doc = "config.json", .err = err};
+	struct field_ctx c = {.doc = "config.json", .err = err};
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	if (read_config(bundle, &text, &len, err) < 0)
@@ -870,9 +597,7 @@ void spec_free(struct spec *spec)
 	free(spec->hostname);
 	free(spec->root_path);
 	spec_process_free(&spec->process);
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		mount_free(&spec->mounts[i]);
-	free(spec->mounts);
+	spec_mounts_free(spec);
 	json_decref(spec->annotations);
 	memset(spec, 0, sizeof(*spec));
 }

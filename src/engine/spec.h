@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The OCI runtime spec (config.json) as Reaper uses it: a typed, validated view. Namespaces,
- * cgroups (linux.resources) and root are read by no one: Reaper runs on the host on purpose.
+/* The OCI runtime spec (config.json) as Reaper uses it: a typed, validated view. Namespaces and
+ * cgroups (linux.resources) are read by no one: Reaper runs on the host on purpose. root.path is
+ * only reported; root.readonly and linux's maskedPaths, readonlyPaths, rootfsPropagation and
+ * devices shape the container's view of the filesystem (struct spec_view, spec_mounts.c).
  *
  * Rules (spec_parse and spec_parse_process alike):
- * - Unknown keys are ignored (linux, root, hooks, windows, process.apparmorProfile, ...); a JSON null
+ * - Unknown keys are ignored (hooks, windows, process.apparmorProfile, ...); a JSON null
  *   counts as an absent member (Go's encoding/json, which writes these documents, does the same).
  *   Duplicate keys are rejected. Strings never contain NUL (jansson refuses \u0000).
  * - Every error is ERR_INVALID "<doc>: <field>: <problem>", doc being "config.json" (spec_parse,
@@ -65,18 +67,44 @@ struct spec_process {
 
 /* Mount options: ro/rw, nosuid/suid, nodev/dev, noexec/exec, sync/async, dirsync, remount,
  * mand/nomand, atime/noatime, diratime/nodiratime, relatime/norelatime, strictatime/nostrictatime,
- * bind, rbind (MS_BIND|MS_REC) set or clear flags in order (the last one wins); [r]private,
- * [r]slave, [r]shared, [r]unbindable set `propagation` (the last one wins); "defaults" does
- * nothing (as in runc); anything else ("size=64m", "mode=755") is passed on in `data`. */
+ * nosymfollow/symfollow, bind, rbind (MS_BIND|MS_REC) set or clear flags in order (the last one
+ * wins): on a bind mount they apply to its top mount only. Their recursive forms (runc's rro, rrw,
+ * rnosuid, rsuid, rnodev, rdev, rnoexec, rexec, rnoatime, ratime, rnodiratime, rdiratime,
+ * rrelatime, rnorelatime, rstrictatime, rnostrictatime, rnosymfollow, rsymfollow) set or clear
+ * MOUNT_ATTR_* bits for the whole tree. [r]private, [r]slave, [r]shared, [r]unbindable set
+ * `propagation` (the last one wins); "defaults" does nothing (as in runc); idmap and ridmap are
+ * refused (no user namespaces); anything else ("size=64m", "mode=755") is passed on in `data`. */
 struct spec_mount {
 	char *destination;         /* absolute */
 	char *type;                /* may be NULL */
 	char *source;              /* may be NULL */
 	char **options;            /* NULL-terminated, may be empty */
 	unsigned long flags;       /* MS_* from options (MS_RDONLY, MS_NOSUID, MS_BIND, MS_REC, ...) */
+	uint64_t rec_attr_set;     /* MOUNT_ATTR_* set on the whole tree (rro, rnosuid, ...) */
+	uint64_t rec_attr_clr;     /* MOUNT_ATTR_* cleared on the whole tree (rrw, rsuid, ...) */
 	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE (| MS_REC), or 0 */
 	char *data;                /* options that are not flags, comma-joined (e.g. "size=64m"), or NULL */
 	bool bind;                 /* type "bind" or option bind/rbind; MS_BIND is then set in flags */
+};
+
+/* A device node of linux.devices, made in the container's /dev. */
+struct spec_device {
+	char *path; /* absolute, under /dev */
+	char type;  /* 'c' (or 'u'), 'b', 'p' */
+	uint32_t major, minor;
+	mode_t mode; /* permission bits of fileMode; 0666 when absent, as runc */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* What linux.* and root.* say about the container's view of the filesystem. */
+struct spec_view {
+	bool readonly_root;             /* root.readonly */
+	char **masked_paths;            /* linux.maskedPaths: NULL-terminated, never NULL */
+	char **readonly_paths;          /* linux.readonlyPaths: NULL-terminated, never NULL */
+	unsigned long root_propagation; /* linux.rootfsPropagation as MS_* (| MS_REC), or 0 */
+	struct spec_device *devices;    /* linux.devices */
+	size_t n_devices;
 };
 
 struct spec {
@@ -86,6 +114,7 @@ struct spec {
 	struct spec_process process;
 	struct spec_mount *mounts;
 	size_t n_mounts;
+	struct spec_view view;
 	json_t *annotations; /* object (possibly empty), owned */
 };
 

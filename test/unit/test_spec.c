@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "newmount.h"
 #include "spec.h"
 #include "testlib.h"
 
@@ -752,6 +753,104 @@ START_TEST(bind_comes_from_type_or_option)
 }
 END_TEST
 
+START_TEST(recursive_mount_options_set_tree_attributes)
+{
+	static const struct {
+		const char *option;
+		uint64_t set, clr;
+	} cases[] = {
+		{"'rro'", NM_MOUNT_ATTR_RDONLY, 0},
+		{"'rro', 'rrw'", 0, NM_MOUNT_ATTR_RDONLY},
+		{"'rnosuid', 'rnodev', 'rnoexec'",
+		 NM_MOUNT_ATTR_NOSUID | NM_MOUNT_ATTR_NODEV | NM_MOUNT_ATTR_NOEXEC, 0},
+		{"'rsuid'", 0, NM_MOUNT_ATTR_NOSUID},
+		{"'rnoatime'", NM_MOUNT_ATTR_NOATIME, 0},
+		{"'rnodiratime', 'rdiratime'", 0, NM_MOUNT_ATTR_NODIRATIME},
+		{"'rnosymfollow'", NM_MOUNT_ATTR_NOSYMFOLLOW, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct spec s;
+		parse_mount_options("bind", cases[i].option, &s);
+		ck_assert_msg(s.mounts[0].rec_attr_set == cases[i].set &&
+				      s.mounts[0].rec_attr_clr == cases[i].clr,
+			      "%s: set %#llx clr %#llx", cases[i].option,
+			      (unsigned long long)s.mounts[0].rec_attr_set,
+			      (unsigned long long)s.mounts[0].rec_attr_clr);
+		ck_assert_msg(s.mounts[0].flags == MS_BIND, "%s: flags %#lx", cases[i].option,
+			      s.mounts[0].flags);
+		spec_free(&s);
+	}
+	/* ro on a bind is the top mount's; rro is the tree's. */
+	struct spec s;
+	parse_mount_options("bind", "'rbind', 'ro'", &s);
+	ck_assert_uint_eq(s.mounts[0].rec_attr_set, 0);
+	ck_assert_uint_eq(s.mounts[0].flags, MS_BIND | MS_REC | MS_RDONLY);
+	spec_free(&s);
+	expect_extra_error(
+		"'mounts': [{'destination': '/m', 'type': 'bind', 'source': '/s', 'options': ['idmap']}]",
+		"config.json: mounts[0].options: idmap: Reaper has no user namespaces to map ids with");
+}
+END_TEST
+
+START_TEST(view_is_parsed)
+{
+	struct spec s;
+	char *json = config_with(MINIMAL_PROCESS,
+				 "'root': {'path': 'rootfs', 'readonly': true}, 'linux': {"
+				 "'maskedPaths': ['/proc/kcore', '/sys/firmware'],"
+				 "'readonlyPaths': ['/proc/sys'], 'rootfsPropagation': 'rslave',"
+				 "'devices': [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229,"
+				 "'fileMode': 8630, 'uid': 0, 'gid': 5}, {'path': '/dev/p', 'type': 'p'},"
+				 "{'path': '/dev/u', 'type': 'u', 'major': 1, 'minor': 3}]}");
+	parse_ok(json, &s);
+	ck_assert(s.view.readonly_root);
+	ck_assert_str_eq(s.view.masked_paths[1], "/sys/firmware");
+	ck_assert_ptr_null(s.view.masked_paths[2]);
+	ck_assert_str_eq(s.view.readonly_paths[0], "/proc/sys");
+	ck_assert_uint_eq(s.view.root_propagation, MS_SLAVE | MS_REC);
+	ck_assert_uint_eq(s.view.n_devices, 3);
+	ck_assert_str_eq(s.view.devices[0].path, "/dev/fuse");
+	ck_assert_int_eq(s.view.devices[0].type, 'c');
+	ck_assert_uint_eq(s.view.devices[0].major, 10);
+	ck_assert_uint_eq(s.view.devices[0].minor, 229);
+	ck_assert_uint_eq(s.view.devices[0].mode, 0666); /* 8630 = S_IFCHR | 0666 */
+	ck_assert_uint_eq(s.view.devices[0].gid, 5);
+	ck_assert_int_eq(s.view.devices[1].type, 'p');
+	ck_assert_int_eq(s.view.devices[2].type, 'c');
+	spec_free(&s);
+	free(json);
+	/* Absent: a writable root, no paths (empty vectors), no propagation, no devices. */
+	json = config_with(MINIMAL_PROCESS, NULL);
+	parse_ok(json, &s);
+	ck_assert(!s.view.readonly_root);
+	ck_assert_ptr_null(s.view.masked_paths[0]);
+	ck_assert_ptr_null(s.view.readonly_paths[0]);
+	ck_assert_uint_eq(s.view.root_propagation, 0);
+	ck_assert_uint_eq(s.view.n_devices, 0);
+	spec_free(&s);
+	free(json);
+}
+END_TEST
+
+START_TEST(view_is_validated)
+{
+	expect_extra_error("'root': {'readonly': 1}", "config.json: root.readonly: must be a boolean");
+	expect_extra_error("'linux': []", "config.json: linux: must be an object");
+	expect_extra_error("'linux': {'maskedPaths': ['proc/kcore']}",
+			   "config.json: linux.maskedPaths[0]: must be an absolute path");
+	expect_extra_error("'linux': {'readonlyPaths': '/proc/sys'}",
+			   "config.json: linux.readonlyPaths: must be an array of strings");
+	expect_extra_error("'linux': {'rootfsPropagation': 'sideways'}",
+			   "config.json: linux.rootfsPropagation: unknown propagation \"sideways\"");
+	expect_extra_error("'linux': {'devices': [{'path': '/dev/x', 'type': 'q', 'major': 1, 'minor': 1}]}",
+			   "config.json: linux.devices[0].type: must be c, u, b or p, not \"q\"");
+	expect_extra_error("'linux': {'devices': [{'path': '/dev/x', 'type': 'b', 'minor': 1}]}",
+			   "config.json: linux.devices[0].major: is required");
+	expect_extra_error("'linux': {'devices': [{'path': 'x', 'type': 'p'}]}",
+			   "config.json: linux.devices[0].path: must be an absolute path");
+}
+END_TEST
+
 START_TEST(mounts_are_validated)
 {
 	expect_extra_error("'mounts': {}", "config.json: mounts: must be an array");
@@ -1088,6 +1187,9 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, unknown_mount_options_become_data);
 	tcase_add_test(tc, bind_comes_from_type_or_option);
 	tcase_add_test(tc, mounts_are_validated);
+	tcase_add_test(tc, recursive_mount_options_set_tree_attributes);
+	tcase_add_test(tc, view_is_parsed);
+	tcase_add_test(tc, view_is_validated);
 	tcase_add_test(tc, many_mounts_are_all_kept);
 	tcase_add_test(tc, hostname_and_annotations_are_validated);
 	tcase_add_test(tc, annotations_outlive_the_document);

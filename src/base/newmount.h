@@ -16,6 +16,12 @@
 #define NM_MOUNT_ATTR_NOSUID       0x00000002
 #define NM_MOUNT_ATTR_NODEV        0x00000004
 #define NM_MOUNT_ATTR_NOEXEC       0x00000008
+#define NM_MOUNT_ATTR__ATIME       0x00000070 /* the atime mode: set it whole */
+#define NM_MOUNT_ATTR_RELATIME     0x00000000
+#define NM_MOUNT_ATTR_NOATIME      0x00000010
+#define NM_MOUNT_ATTR_STRICTATIME  0x00000020
+#define NM_MOUNT_ATTR_NODIRATIME   0x00000080
+#define NM_MOUNT_ATTR_NOSYMFOLLOW  0x00200000
 
 struct nm_mount_attr {
 	uint64_t attr_set;
