@@ -25,11 +25,49 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# Which containerd: the one on PATH (the machine's), or the one in $REAPER_CONTAINERD_DIR
+# (containerd, ctr and its containerd-shim-runc-v2; scripts/containerd-versions.sh prints such a
+# directory). It goes first on PATH for the test and for the containerd it starts.
+if [[ -n "${REAPER_CONTAINERD_DIR:-}" ]]; then
+	[[ -x "$REAPER_CONTAINERD_DIR/containerd" && -x "$REAPER_CONTAINERD_DIR/ctr" ]] ||
+		e2e_fail "REAPER_CONTAINERD_DIR=$REAPER_CONTAINERD_DIR holds no containerd and ctr"
+	if [[ ":$PATH:" != *":$REAPER_CONTAINERD_DIR:"* ]]; then
+		PATH="$REAPER_CONTAINERD_DIR:$PATH"
+		export PATH
+	fi
+fi
+
 CTRD_PID=""
 CTRD_LAUNCH_ARGS=()
 REAPER_RUNTIME_TYPE=io.containerd.reaper.v2
 REAPER_HANDLER=reaper-v2
-E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
+
+# The version of the containerd on PATH, e.g. 1.7.24 (empty when there is none).
+containerd_version() {
+	if [[ -z "${CTRD_VERSION+set}" ]]; then
+		CTRD_VERSION=$(containerd --version 2>/dev/null | awk '{ sub(/^v/, "", $3); sub(/[~+].*/, "", $3); print $3 }')
+	fi
+	printf '%s\n' "$CTRD_VERSION"
+}
+
+# True when the containerd on PATH is at least MAJOR.MINOR (containerd_at_least 2.0).
+containerd_at_least() {
+	local have want=$1
+	have=$(containerd_version)
+	[[ -n "$have" ]] || return 1
+	[[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" == "$want" ]]
+}
+
+# CRI's default sandbox image of that containerd (pause:3.6 in 1.6, 3.8 in 1.7, 3.10 in 2.1): the
+# one a node's config without sandbox_image asks for.
+containerd_default_pause_image() {
+	containerd config default 2>/dev/null | grep -o 'registry.k8s.io/pause:[0-9.]*' | head -n1
+}
+
+if [[ -z "${E2E_PAUSE_IMAGE:-}" ]]; then
+	E2E_PAUSE_IMAGE=$(containerd_default_pause_image)
+	E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
+fi
 
 containerd_paths() {
 	CTRD_DIR="$E2E_DIR/c"

@@ -9,10 +9,10 @@
 # The image's default command is `sleep inf` so it also serves as the CRI sandbox (pause) image
 # under runc: the sandbox must block until it is killed. App containers name their own command.
 
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# ctrd and $E2E_PAUSE_IMAGE (the sandbox image of the containerd under test) come from there.
+source "$(dirname "${BASH_SOURCE[0]}")/containerd.sh"
 
 E2E_IMAGE=${E2E_IMAGE:-localhost/reaper-e2e/busybox:latest}
-E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
 IMAGE_APPLETS=(sh echo cat sleep true false ls env id pwd head tail printf kill ps grep wc touch mkdir rm date hostname test)
 
 image_sha256() {
