@@ -89,6 +89,10 @@ JSON
 	rm -rf "$rootfs"
 }
 
+image_listed() {
+	ctrd -n "$1" images ls -q | grep -xF "$2" >/dev/null
+}
+
 image_import() {
 	image_build
 	local namespaces=("$@") ns out
@@ -98,7 +102,8 @@ image_import() {
 			e2e_fail "importing the image into namespace $ns: $out"
 		local name
 		for name in "$E2E_IMAGE" "$E2E_PAUSE_IMAGE"; do
-			ctrd -n "$ns" images ls -q | grep -xF "$name" >/dev/null ||
+			# containerd 2.x may list an image it has just imported a moment later.
+			e2e_wait_until 10 image_listed "$ns" "$name" ||
 				e2e_fail "image $name missing in namespace $ns after import: $out"
 		done
 	done
