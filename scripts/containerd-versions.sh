@@ -103,7 +103,9 @@ fetch_deb() {
 		version=$want
 	else
 		version=$(apt-cache "${APT_OPTS[@]}" policy containerd | awk '$1 == "Candidate:" { print $2 }')
-		[ -n "$version" ] && [ "$version" != "(none)" ] || die "no containerd in $suite"
+		if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+			die "no containerd in $suite"
+		fi
 	fi
 	# The stanza of exactly this version, from the index apt has just verified.
 	apt-cache "${APT_OPTS[@]}" show "containerd=$version" | awk 'BEGIN { RS = ""; ORS = "\n\n" } NR == 1' \
