@@ -14,23 +14,67 @@
 #   containerd_stop [--kill]     stop it (SIGTERM, or SIGKILL) and wait; shims keep running
 #   containerd_restart           stop it and start it again with the same config and state
 #   containerd_running           true while the daemon is alive
-#   containerd_base_config [--no-cri]  print the private-path part of a config (root, state, sockets)
-#   containerd_cri_config [H=T]  print the CRI plugin section (runc + reaper-v2 + H=T...)
+#   containerd_base_config [--no-cri] [--version N]  print the private-path part of a config (root,
+#                                state, sockets) in config version N (containerd_config_version)
+#   containerd_cri_config [--version N] [H=T...]  print the CRI plugin section (runc + reaper-v2 +
+#                                H=T...); version 3 puts it in io.containerd.cri.v1.runtime/images
+#   containerd_version, containerd_at_least X.Y, containerd_config_version(s)
 #   containerd_log_tail [N]      last N lines of containerd's log
 #   ctrd ARGS...                 ctr against this containerd (add -n k8s.io for CRI's namespace)
 #   containerd_shim_pids         pids of the shims serving this containerd
 #   containerd_no_shims          true when no shim serves it any more
 #   containerd_teardown          kill tasks, stop the daemon (run at exit by e2e_init's trap)
 #
+# The containerd under test is the one on PATH, or the one in $REAPER_CONTAINERD_DIR (see below and
+# scripts/containerd-versions.sh).
+#
 # Variables: CTRD_DIR CTRD_SOCK CTRD_TTRPC_SOCK CTRD_CONFIG CTRD_LOG CTRD_PID CTRD_ROOT CTRD_STATE
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# Which containerd: the one on PATH (the machine's), or the one in $REAPER_CONTAINERD_DIR
+# (containerd, ctr and its containerd-shim-runc-v2; scripts/containerd-versions.sh prints such a
+# directory). It goes first on PATH for the test and for the containerd it starts.
+if [[ -n "${REAPER_CONTAINERD_DIR:-}" ]]; then
+	[[ -x "$REAPER_CONTAINERD_DIR/containerd" && -x "$REAPER_CONTAINERD_DIR/ctr" ]] ||
+		e2e_fail "REAPER_CONTAINERD_DIR=$REAPER_CONTAINERD_DIR holds no containerd and ctr"
+	if [[ ":$PATH:" != *":$REAPER_CONTAINERD_DIR:"* ]]; then
+		PATH="$REAPER_CONTAINERD_DIR:$PATH"
+		export PATH
+	fi
+fi
 
 CTRD_PID=""
 CTRD_LAUNCH_ARGS=()
 REAPER_RUNTIME_TYPE=io.containerd.reaper.v2
 REAPER_HANDLER=reaper-v2
-E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
+
+# The version of the containerd on PATH, e.g. 1.7.24 (empty when there is none).
+containerd_version() {
+	if [[ -z "${CTRD_VERSION+set}" ]]; then
+		CTRD_VERSION=$(containerd --version 2>/dev/null | awk '{ sub(/^v/, "", $3); sub(/[~+].*/, "", $3); print $3 }')
+	fi
+	printf '%s\n' "$CTRD_VERSION"
+}
+
+# True when the containerd on PATH is at least MAJOR.MINOR (containerd_at_least 2.0).
+containerd_at_least() {
+	local have want=$1
+	have=$(containerd_version)
+	[[ -n "$have" ]] || return 1
+	[[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" == "$want" ]]
+}
+
+# CRI's default sandbox image of that containerd (pause:3.6 in 1.6, 3.8 in 1.7, 3.10 in 2.1): the
+# one a node's config without sandbox_image asks for.
+containerd_default_pause_image() {
+	containerd config default 2>/dev/null | grep -o 'registry.k8s.io/pause:[0-9.]*' | head -n1
+}
+
+if [[ -z "${E2E_PAUSE_IMAGE:-}" ]]; then
+	E2E_PAUSE_IMAGE=$(containerd_default_pause_image)
+	E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
+fi
 
 containerd_paths() {
 	CTRD_DIR="$E2E_DIR/c"
@@ -42,12 +86,41 @@ containerd_paths() {
 	export CTRD_DIR CTRD_ROOT CTRD_STATE CTRD_SOCK CTRD_TTRPC_SOCK CTRD_LOG
 }
 
+# The config version containerd_start writes: 3 (containerd 2.x's own schema) from 2.0 on, 2
+# before. REAPER_CONTAINERD_CONFIG_VERSION=2 gives 2.x a version-2 config (migrated in memory,
+# as on a node upgraded from 1.x).
+containerd_config_version() {
+	if [[ -n "${REAPER_CONTAINERD_CONFIG_VERSION:-}" ]]; then
+		echo "$REAPER_CONTAINERD_CONFIG_VERSION"
+	elif containerd_at_least 2.0; then
+		echo 3
+	else
+		echo 2
+	fi
+}
+
+# The config versions the containerd under test reads: "2" before 2.0, "3 2" from 2.0 on.
+containerd_config_versions() {
+	if containerd_at_least 2.0; then echo "3 2"; else echo 2; fi
+}
+
+# containerd_base_config [--no-cri] [--version N]
 containerd_base_config() {
 	containerd_paths
-	local disabled=""
-	[[ "${1:-}" == --no-cri ]] && disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+	local version no_cri=0 disabled=""
+	version=$(containerd_config_version)
+	while (($#)); do
+		case $1 in
+		--no-cri) no_cri=1; shift ;;
+		--version) version=$2; shift 2 ;;
+		*) e2e_fail "containerd_base_config: unknown option $1" ;;
+		esac
+	done
+	# From 2.0 on CRI is three plugins; its runtime and images services stay loaded (the sandbox
+	# controllers depend on them), only the CRI API goes.
+	((no_cri)) && disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
 	cat <<TOML
-version = 2
+version = $version
 $disabled
 root = "$CTRD_ROOT"
 state = "$CTRD_STATE"
@@ -65,10 +138,34 @@ TOML
 
 # The CRI section: declaring any runtime replaces containerd's built-in list, so runc is declared
 # too; root here lacks CAP_SYS_RESOURCE, hence restrict_oom_score_adj.
+#   containerd_cri_config [--version N] [NAME=TYPE...]
 containerd_cri_config() {
+	local version
+	version=$(containerd_config_version)
+	if [[ "${1:-}" == --version ]]; then
+		version=$2
+		shift 2
+	fi
 	local handlers=("runc=io.containerd.runc.v2" "$REAPER_HANDLER=$REAPER_RUNTIME_TYPE" "$@")
-	local cri='plugins."io.containerd.grpc.v1.cri"'
-	cat <<TOML
+	local cri
+	if ((version >= 3)); then
+		cri='plugins."io.containerd.cri.v1.runtime"'
+		cat <<TOML
+
+[plugins."io.containerd.cri.v1.images".pinned_images]
+  sandbox = "$E2E_PAUSE_IMAGE"
+
+[$cri]
+  restrict_oom_score_adj = true
+  [$cri.cni]
+    bin_dirs = ["$CTRD_DIR/cni/bin"]
+    conf_dir = "$CTRD_DIR/cni/conf"
+  [$cri.containerd]
+    default_runtime_name = "runc"
+TOML
+	else
+		cri='plugins."io.containerd.grpc.v1.cri"'
+		cat <<TOML
 
 [$cri]
   sandbox_image = "$E2E_PAUSE_IMAGE"
@@ -79,6 +176,7 @@ containerd_cri_config() {
   [$cri.containerd]
     default_runtime_name = "runc"
 TOML
+	fi
 	local h
 	for h in "${handlers[@]}"; do
 		printf '  [%s.containerd.runtimes."%s"]\n    runtime_type = "%s"\n' "$cri" "${h%%=*}" "${h#*=}"

@@ -10,10 +10,10 @@
 # The image's default command is `sleep inf` so it also serves as the CRI sandbox (pause) image
 # under runc: the sandbox must block until it is killed. App containers name their own command.
 
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# ctrd and $E2E_PAUSE_IMAGE (the sandbox image of the containerd under test) come from there.
+source "$(dirname "${BASH_SOURCE[0]}")/containerd.sh"
 
 E2E_IMAGE=${E2E_IMAGE:-localhost/reaper-e2e/busybox:latest}
-E2E_PAUSE_IMAGE=${E2E_PAUSE_IMAGE:-registry.k8s.io/pause:3.6}
 IMAGE_APPLETS=(sh echo cat sleep true false ls env id pwd head tail printf kill ps grep wc touch mkdir rm date hostname test)
 
 image_sha256() {
@@ -90,6 +90,10 @@ JSON
 	rm -rf "$rootfs"
 }
 
+image_listed() {
+	ctrd -n "$1" images ls -q | grep -xF "$2" >/dev/null
+}
+
 image_import() {
 	image_build
 	local namespaces=("$@") ns out
@@ -99,7 +103,8 @@ image_import() {
 			e2e_fail "importing the image into namespace $ns: $out"
 		local name
 		for name in "$E2E_IMAGE" "$E2E_PAUSE_IMAGE"; do
-			ctrd -n "$ns" images ls -q | grep -xF "$name" >/dev/null ||
+			# containerd 2.x may list an image it has just imported a moment later.
+			e2e_wait_until 10 image_listed "$ns" "$name" ||
 				e2e_fail "image $name missing in namespace $ns after import: $out"
 		done
 	done
