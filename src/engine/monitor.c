@@ -74,12 +74,12 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 	if (spec_load(st->bundle, &prep->spec, err) < 0)
 		return -1;
 	prep->plan.process = &prep->spec.process;
+	prep->plan.spec = &prep->spec;
 	prep->plan.sandbox = st->sandbox;
-	prep->plan.enter_overlay = true;
 	if (!st->sandbox && volumes_prepare(&prep->spec, st->bundle, &prep->volumes, err) < 0)
 		return -1;
 	prep->plan.volumes = &prep->volumes;
-	return overlay_open(overlay_base(), &prep->plan.nsfd, err);
+	return overlay_open(overlay_base(), req->root, &prep->plan.nsfd, err);
 }
 
 static int prepare_console(const struct monitor_request *req, struct preparation *prep, struct error **err)

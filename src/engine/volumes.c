@@ -12,13 +12,14 @@
 
 #include "array.h"
 #include "cleanup.h"
-#include "fsutil.h"
+#include "mount_point.h"
+#include "mounts.h"
 #include "newmount.h"
 
 static const char *const host_types[] = {"proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"};
 
-/* Mounts the host already provides in the shared namespace. */
-static bool provided_by_host(const struct spec_mount *m)
+/* Mounts the view provides already: the host's kernel filesystems, and /dev. */
+static bool provided_by_view(const struct spec_mount *m)
 {
 	if (m->bind)
 		return false;
@@ -36,6 +37,32 @@ static uint64_t attributes(unsigned long flags)
 	       (flags & MS_NOEXEC ? NM_MOUNT_ATTR_NOEXEC : 0);
 }
 
+/* MS_PRIVATE, MS_SLAVE... without MS_REC, and whether it is for the whole tree. */
+static uint64_t propagation_of(const struct spec_mount *m, bool *recursive)
+{
+	if (m->propagation == 0) {
+		*recursive = true;
+		return MS_PRIVATE;
+	}
+	*recursive = (m->propagation & MS_REC) != 0;
+	return m->propagation & ~(unsigned long)MS_REC;
+}
+
+/* The clone's attributes: the options' on its top mount, the recursive ones' on the whole tree,
+ * and its propagation. */
+static int set_attributes(const struct spec_mount *m, int tree, bool recursive, struct error **err)
+{
+	if ((m->rec_attr_set || m->rec_attr_clr) &&
+	    mounts_setattr(tree, "", recursive, m->rec_attr_set, m->rec_attr_clr, 0, err) < 0)
+		return -1;
+	uint64_t top = attributes(m->flags);
+	if (top && mounts_setattr(tree, "", false, top, 0, 0, err) < 0)
+		return -1;
+	bool rec_propagation;
+	uint64_t propagation = propagation_of(m, &rec_propagation);
+	return mounts_setattr(tree, "", recursive && rec_propagation, 0, 0, propagation, err);
+}
+
 static int clone_source(const struct spec_mount *m, const char *bundle, struct volume *v, struct error **err)
 {
 	cleanup_free char *source = NULL;
@@ -44,17 +71,19 @@ static int clone_source(const struct spec_mount *m, const char *bundle, struct v
 	if (asprintf(&source, "%s%s%s", m->source[0] == '/' ? "" : bundle, m->source[0] == '/' ? "" : "/",
 		     m->source) < 0)
 		return err_sys(err, ENOMEM, "mount source");
+	/* Resolved on the host, a symlinked source included, as runc does. */
 	struct stat st;
 	if (stat(source, &st) < 0)
 		return err_sys(err, errno, "mount on %s: source %s", m->destination, source);
 	v->is_dir = S_ISDIR(st.st_mode);
-	unsigned recursive = m->flags & MS_REC ? NM_AT_RECURSIVE : 0;
-	v->tree_fd = nm_open_tree(AT_FDCWD, source, NM_OPEN_TREE_CLONE | NM_OPEN_TREE_CLOEXEC | recursive);
+	bool recursive = (m->flags & MS_REC) != 0;
+	v->tree_fd =
+		nm_open_tree(AT_FDCWD, source,
+			     NM_OPEN_TREE_CLONE | NM_OPEN_TREE_CLOEXEC | (recursive ? NM_AT_RECURSIVE : 0));
 	if (v->tree_fd < 0)
 		return err_sys(err, errno, "mount on %s: clone %s", m->destination, source);
-	struct nm_mount_attr attr = {.attr_set = attributes(m->flags)};
-	if (attr.attr_set && nm_mount_setattr(v->tree_fd, "", AT_EMPTY_PATH | recursive, &attr) < 0)
-		return err_sys(err, errno, "mount on %s: set attributes", m->destination);
+	if (set_attributes(m, v->tree_fd, recursive, err) < 0)
+		return err_wrap(err, "mount on %s", m->destination);
 	return 0;
 }
 
@@ -68,7 +97,7 @@ int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes 
 		return err_sys(err, ENOMEM, "volumes");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct spec_mount *m = &spec->mounts[i];
-		if (provided_by_host(m))
+		if (provided_by_view(m))
 			continue;
 		struct volume *v = &out->items[out->n++];
 		*v = (struct volume){.mount = m, .tree_fd = -1, .is_dir = true};
@@ -80,41 +109,61 @@ int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes 
 	return 0;
 }
 
-static int make_destination(const char *path, bool is_dir, struct error **err)
+int volumes_make_mount_points(const struct volumes *volumes, struct error **err)
 {
-	struct stat st;
-	if (stat(path, &st) == 0)
-		return 0;
-	if (is_dir)
-		return fs_mkdir_p(path, 0755, err);
-	if (fs_mkdir_parent(path, 0755, err) < 0)
-		return -1;
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return err_sys(err, errno, "create mount point %s", path);
-	close(fd);
+	for (size_t i = 0; volumes != NULL && i < volumes->n; i++) {
+		const struct volume *v = &volumes->items[i];
+		if (mount_point_make(v->mount->destination, v->is_dir, err) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+/* The superblock's own flags, as filesystem options. */
+static char *options_of(const struct spec_mount *m)
+{
+	char *out = NULL;
+	int n = asprintf(&out, "%s%s%s%s", m->data ? m->data : "", m->flags & MS_SYNCHRONOUS ? ",sync" : "",
+			 m->flags & MS_DIRSYNC ? ",dirsync" : "", m->flags & MS_MANDLOCK ? ",mand" : "");
+	return n < 0 ? NULL : out;
+}
+
+/* A new filesystem (tmpfs, ...), made detached and attached on target's fd: the destination path
+ * is not looked up again. */
+static int mount_new(const struct spec_mount *m, int target, struct error **err)
+{
+	if (m->type == NULL)
+		return err_new(err, ERR_INVALID, "mount on %s: neither a type nor a bind", m->destination);
+	cleanup_free char *options = options_of(m);
+	if (options == NULL)
+		return err_sys(err, ENOMEM, "mount on %s", m->destination);
+	cleanup_close int mfd = mounts_new(m->type, m->source, options, attributes(m->flags), err);
+	if (mfd < 0 || set_attributes(m, mfd, true, err) < 0)
+		return err_wrap(err, "mount on %s", m->destination);
+	return mounts_attach(mfd, target, m->destination, err);
 }
 
 static int attach(const struct volume *v, struct error **err)
 {
 	const struct spec_mount *m = v->mount;
-	if (make_destination(m->destination, v->is_dir, err) < 0)
+	bool is_dir;
+	cleanup_close int target = mount_point_open(m->destination, &is_dir, err);
+	if (target < 0)
 		return -1;
-	if (v->tree_fd >= 0) {
-		if (nm_move_mount(v->tree_fd, "", AT_FDCWD, m->destination, NM_MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return err_sys(err, errno, "mount %s on %s", m->source, m->destination);
-		return 0;
-	}
-	if (mount(m->source ? m->source : m->type, m->destination, m->type, m->flags, m->data) < 0)
-		return err_sys(err, errno, "mount %s (%s) on %s", m->source ? m->source : "",
-			       m->type ? m->type : "", m->destination);
+	if (v->tree_fd >= 0 && is_dir != v->is_dir)
+		return err_new(err, ERR_INVALID, "mount %s on %s: a %s cannot be mounted on a %s", m->source,
+			       m->destination, v->is_dir ? "directory" : "file",
+			       is_dir ? "directory" : "file");
+	if (v->tree_fd < 0)
+		return mount_new(m, target, err);
+	if (mounts_attach(v->tree_fd, target, m->destination, err) < 0)
+		return err_wrap(err, "mount %s", m->source);
 	return 0;
 }
 
 int volumes_attach(const struct volumes *volumes, struct error **err)
 {
-	for (size_t i = 0; i < volumes->n; i++) {
+	for (size_t i = 0; volumes != NULL && i < volumes->n; i++) {
 		if (attach(&volumes->items[i], err) < 0)
 			return -1;
 	}

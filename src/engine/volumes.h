@@ -2,7 +2,13 @@
 /* A container's own mounts (Kubernetes volumes, /etc/hosts, the service-account token...): taken
  * from the host before the workload leaves the host namespace, attached in the container's private
  * copy of the overlay namespace so no other container sees them. The kernel's own filesystems
- * (proc, sysfs, devpts, mqueue, cgroup) and the spec's tmpfs on /dev are the host's already. */
+ * (proc, sysfs, devpts, mqueue, cgroup) are the host's already, and /dev is the view's (view.h).
+ *
+ * A bind source is resolved on the host, symlinks included, as runc does. Its options apply as
+ * the spec means them: ro, nosuid, nodev, noexec to the top mount only, their recursive forms (rro,
+ * ...) to the whole tree; propagation as given (rprivate, rslave: host to container only,
+ * rshared: both ways), rprivate when none is given, so nothing mounted inside the container ever
+ * reaches the host unless the spec asks for it. */
 #ifndef REAPER_VOLUMES_H
 #define REAPER_VOLUMES_H
 
@@ -24,9 +30,11 @@ struct volumes {
 };
 
 /* In the host namespace: clone every bind source (relative sources are under bundle) and set
- * its read-only/nosuid/nodev/noexec attributes. */
+ * its attributes and propagation. */
 int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes *out, struct error **err);
-/* Inside the container's private mount namespace: create the destinations and attach. */
+/* Inside the container's private mount namespace: make the destinations that are missing. */
+int volumes_make_mount_points(const struct volumes *volumes, struct error **err);
+/* Then, once the view's protections are in place, attach them. */
 int volumes_attach(const struct volumes *volumes, struct error **err);
 void volumes_close(struct volumes *volumes);
 

@@ -20,6 +20,7 @@
 #include "gate.h"
 #include "names.h"
 #include "overlay.h"
+#include "view.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -78,18 +79,16 @@ static void reset_signals(void)
 		signal(sig, SIG_DFL);
 }
 
+/* An exec joins its container's view; a container enters the overlay and builds its own. */
 static int enter_namespace(const struct workload_plan *plan, struct error **err)
 {
-	if (plan->enter_overlay ? overlay_enter(plan->nsfd, err) < 0 : setns(plan->nsfd, CLONE_NEWNS) < 0)
-		return plan->enter_overlay ? -1 : err_sys(err, errno, "join the container's mount namespace");
-	if (plan->volumes == NULL || plan->volumes->n == 0)
-		return 0;
-	/* A private copy: this container's volumes stay out of every other container's view. */
-	if (unshare(CLONE_NEWNS) < 0)
-		return err_sys(err, errno, "unshare the container's mount namespace");
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return err_sys(err, errno, "make the container's mounts private");
-	return volumes_attach(plan->volumes, err);
+	if (plan->spec == NULL)
+		return setns(plan->nsfd, CLONE_NEWNS) < 0
+			       ? err_sys(err, errno, "join the container's mount namespace")
+			       : 0;
+	if (overlay_enter(plan->nsfd, err) < 0)
+		return -1;
+	return plan->sandbox ? 0 : view_build(plan->spec, plan->volumes, err);
 }
 
 /* HOME is set from /etc/passwd when the spec leaves it out, as runc does. */

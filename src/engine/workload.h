@@ -12,10 +12,10 @@
 
 struct workload_plan {
 	const struct spec_process *process;
-	bool sandbox;       /* run Reaper's pause instead of process->args */
-	int nsfd;           /* mount namespace to join: the overlay's, or the container's for an exec */
-	bool enter_overlay; /* nsfd is the overlay namespace file (re-anchor after joining) */
-	const struct volumes *volumes; /* attached in a private copy of the namespace; NULL for none */
+	const struct spec *spec; /* the container's, whose view is built (view.h); NULL for an exec */
+	bool sandbox;            /* run Reaper's pause instead of process->args */
+	int nsfd;                /* mount namespace to join: the overlay's, or the container's for an exec */
+	const struct volumes *volumes; /* the container's, attached in its view; NULL for none */
 	int gate;                      /* O_PATH handle on the start gate */
 	int console;                   /* terminal slave, or -1 */
 	int self_exe;                  /* the reaper binary, for the sandbox's pause */

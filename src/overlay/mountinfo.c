@@ -64,10 +64,15 @@ static int parse_line(const char *line, struct mount_entry *e)
 	size_t fstype_len = strcspn(fstype, " ");
 	if (fstype_len == 0)
 		return -1;
+	const char *source = fstype + fstype_len + (fstype[fstype_len] == ' ');
 	e->root = unescape(fields[3], lens[3]);
 	e->mount_point = unescape(fields[4], lens[4]);
 	e->fstype = strndup(fstype, fstype_len);
-	return e->root && e->mount_point && e->fstype ? 0 : -1;
+	size_t source_len = strcspn(source, " ");
+	const char *super = source + source_len + (source[source_len] == ' ');
+	e->source = unescape(source, source_len);
+	e->super_options = unescape(super, strcspn(super, " \n"));
+	return e->root && e->mount_point && e->fstype && e->source && e->super_options ? 0 : -1;
 }
 
 int mountinfo_parse(const char *text, struct mount_table *out, struct error **err)
@@ -81,6 +86,8 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 			free(e.root);
 			free(e.mount_point);
 			free(e.fstype);
+			free(e.source);
+			free(e.super_options);
 			mountinfo_free(out);
 			return err_new(err, ERR_INVALID, "mountinfo: cannot parse line '%.80s'",
 				       copy ? copy : "");
@@ -90,6 +97,8 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 			free(e.root);
 			free(e.mount_point);
 			free(e.fstype);
+			free(e.source);
+			free(e.super_options);
 			mountinfo_free(out);
 			return err_sys(err, ENOMEM, "mountinfo");
 		}
@@ -110,6 +119,15 @@ int mountinfo_read(struct mount_table *out, struct error **err)
 	if (fs_read_file("/proc/self/mountinfo", 16 << 20, &text, &len, err) < 0)
 		return -1;
 	return mountinfo_parse(text, out, err);
+}
+
+const struct mount_entry *mountinfo_find(const struct mount_table *table, int id)
+{
+	for (size_t i = 0; i < table->n; i++) {
+		if (table->entries[i].id == id)
+			return &table->entries[i];
+	}
+	return NULL;
 }
 
 static size_t depth(const char *path)
@@ -143,6 +161,8 @@ void mountinfo_free(struct mount_table *table)
 		free(table->entries[i].root);
 		free(table->entries[i].mount_point);
 		free(table->entries[i].fstype);
+		free(table->entries[i].source);
+		free(table->entries[i].super_options);
 	}
 	free(table->entries);
 	*table = (struct mount_table){0};

@@ -13,7 +13,9 @@ struct mount_entry {
 	char *root;        /* the path inside its filesystem that is mounted: "/" unless a bind */
 	char *mount_point; /* unescaped */
 	char *fstype;
-	size_t line; /* position in mountinfo: the kernel's mount order */
+	char *source;        /* unescaped; "none" or "" when the filesystem has none */
+	char *super_options; /* the filesystem's own options, e.g. "rw,lowerdir=/,upperdir=..." */
+	size_t line;         /* position in mountinfo: the kernel's mount order */
 };
 
 struct mount_table {
@@ -23,6 +25,8 @@ struct mount_table {
 
 int mountinfo_parse(const char *text, struct mount_table *out, struct error **err);
 int mountinfo_read(struct mount_table *out, struct error **err);
+/* The entry with that mount id, or NULL. */
+const struct mount_entry *mountinfo_find(const struct mount_table *table, int id);
 /* Sort so that every mount point comes after the mount points it lies under. Stable: mounts stacked
  * on one point stay bottom first, as the kernel lists them. */
 void mountinfo_sort_by_depth(struct mount_table *table);

@@ -83,13 +83,13 @@ static int prepare_base(const char *base, struct error **err)
 }
 
 /* The child: unshare, build the root, report, then wait for the parent to pin the namespace. */
-static void builder_child(const char *base, int report_fd, int release_fd)
+static void builder_child(const char *base, const char *state_root, int report_fd, int release_fd)
 {
 	struct error *err = NULL;
 	if (unshare(CLONE_NEWNS) < 0)
 		err_sys(&err, errno, "unshare mount namespace");
 	else
-		rootfs_build(base, &err);
+		rootfs_build(base, state_root, &err);
 	const char *msg = err ? err_message(err) : "";
 	fs_write_all(report_fd, msg, strlen(msg) + 1);
 	close(report_fd);
@@ -99,7 +99,7 @@ static void builder_child(const char *base, int report_fd, int release_fd)
 	_exit(err ? 1 : 0);
 }
 
-static int create_namespace(const char *base, struct error **err)
+static int create_namespace(const char *base, const char *state_root, struct error **err)
 {
 	int report[2], release[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
@@ -113,7 +113,7 @@ static int create_namespace(const char *base, struct error **err)
 	if (pid == 0) {
 		close(report[0]);
 		close(release[1]);
-		builder_child(base, report[1], release[0]);
+		builder_child(base, state_root, report[1], release[0]);
 	}
 	close(report[1]);
 	close(release[0]);
@@ -140,7 +140,7 @@ static int create_namespace(const char *base, struct error **err)
 	return rc;
 }
 
-static int ensure_namespace(const char *base, struct error **err)
+static int ensure_namespace(const char *base, const char *state_root, struct error **err)
 {
 	cleanup_free char *lockpath = NULL;
 	if (asprintf(&lockpath, "%s.lock", base) < 0)
@@ -157,15 +157,15 @@ static int ensure_namespace(const char *base, struct error **err)
 		return 0; /* someone built it while we waited */
 	if (prepare_base(base, err) < 0)
 		return -1;
-	return create_namespace(base, err);
+	return create_namespace(base, state_root, err);
 }
 
-int overlay_open(const char *base, int *nsfd, struct error **err)
+int overlay_open(const char *base, const char *state_root, int *nsfd, struct error **err)
 {
 	if (check_base(base, err) < 0)
 		return -1;
 	cleanup_free char *nsfile = base_path(base, "mnt");
-	if (!is_nsfs(nsfile) && ensure_namespace(base, err) < 0)
+	if (!is_nsfs(nsfile) && ensure_namespace(base, state_root, err) < 0)
 		return err_wrap(err, "shared overlay namespace under %s", base);
 	int fd = open(nsfile, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

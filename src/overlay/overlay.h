@@ -16,8 +16,9 @@
 
 /* The base directory: $REAPER_OVERLAY_BASE or the default. */
 const char *overlay_base(void);
-/* Create the namespace if it does not exist yet, then open its nsfs file (O_CLOEXEC). */
-int overlay_open(const char *base, int *nsfd, struct error **err);
+/* Create the namespace if it does not exist yet, then open its nsfs file (O_CLOEXEC). state_root
+ * (Reaper's state directory; may be NULL) is hidden in the namespace, as the base is. */
+int overlay_open(const char *base, const char *state_root, int *nsfd, struct error **err);
 /* Join the namespace behind nsfd and re-anchor root and cwd in it. */
 int overlay_enter(int nsfd, struct error **err);
 /* Unmount the namespace file and the base (discarding everything written to the overlay). */

@@ -19,9 +19,13 @@
 #include "fsutil.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "mounts.h"
+#include "run_shadow.h"
+#include "secrets.h"
 
-/* Trees taken from the host as they are: the kernel's views and the host's runtime state. */
-static const char *const host_trees[] = {"/proc", "/sys", "/run"};
+/* Trees taken from the host as they are: the kernel's views. /run is shown through binds
+ * (run_shadow.h). */
+static const char *const host_trees[] = {"/proc", "/sys"};
 
 /* Pseudo filesystems are bound, never overlaid. */
 static const char *const pseudo_types[] = {"proc",    "sysfs",      "devpts",   "mqueue",      "cgroup",
@@ -64,13 +68,15 @@ static char *in_merged(const char *merged, const char *path)
 	return asprintf(&out, "%s%s", merged, strcmp(path, "/") == 0 ? "" : path) < 0 ? NULL : out;
 }
 
+/* nodev but over /dev: no devices cgroup guards what a workload might mknod in the overlay. */
 static int mount_overlay(const char *lower, const char *upper, const char *work, const char *target,
 			 struct error **err)
 {
 	cleanup_free char *opts = NULL;
 	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
 		return err_sys(err, ENOMEM, "overlay options");
-	if (mount("overlay", target, "overlay", 0, opts) < 0)
+	unsigned long flags = is_under(lower, "/dev") ? 0 : MS_NODEV;
+	if (mount(MOUNTS_SOURCE_PREFIX "-overlay", target, "overlay", flags, opts) < 0)
 		return err_sys(err, errno, "mount overlay (%s) on %s", opts, target);
 	return 0;
 }
@@ -123,8 +129,9 @@ static int show_submount(const char *base, int n, const struct mount_entry *m, c
  * directory beneath, as the root filesystem has it. */
 static bool wanted(const struct mount_entry *m, const char *base)
 {
-	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base))
-		return false;
+	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base) ||
+	    is_under(m->mount_point, "/run"))
+		return false; /* /run is shown through binds, the base never */
 	for (size_t i = 0; i < ARRAY_LEN(host_trees); i++) {
 		if (is_under(m->mount_point, host_trees[i]))
 			return false; /* bound with the whole tree */
@@ -201,7 +208,7 @@ static int pivot_into(const char *merged, struct error **err)
 	return 0;
 }
 
-int rootfs_build(const char *base, struct error **err)
+int rootfs_build(const char *base, const char *state_root, struct error **err)
 {
 	cleanup_free char *merged = NULL, *upper = NULL, *work = NULL;
 	if (asprintf(&merged, "%s/merged", base) < 0 || asprintf(&upper, "%s/upper", base) < 0 ||
@@ -212,7 +219,8 @@ int rootfs_build(const char *base, struct error **err)
 		return err_sys(err, errno, "make / a slave mount");
 	if (mount_overlay("/", upper, work, merged, err) < 0)
 		return -1;
-	if (add_submounts(base, merged, err) < 0 || bind_host_trees(merged, err) < 0)
+	if (add_submounts(base, merged, err) < 0 || bind_host_trees(merged, err) < 0 ||
+	    run_shadow_build(merged, err) < 0 || secrets_hide(merged, state_root, base, err) < 0)
 		return -1;
 	return pivot_into(merged, err);
 }

@@ -7,6 +7,6 @@
 
 /* In a process that has just unshared its mount namespace: mount the overlays and host trees on
  * base/merged and pivot_root into it. */
-int rootfs_build(const char *base, struct error **err);
+int rootfs_build(const char *base, const char *state_root, struct error **err);
 
 #endif

@@ -220,7 +220,7 @@ config = {
         "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", mark],
         "cwd": "/",
     },
-    "root": {"path": "rootfs", "readonly": True},
+    "root": {"path": "rootfs", "readonly": False},  # the suites write to the overlay
     "hostname": "reaper-test",
     "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
     "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]},
@@ -303,4 +303,26 @@ no_marked_pids() {
 
 no_zombies() {
 	[[ -z $(zombies_in_tree) ]]
+}
+
+# unprivileged NAME: make bundle NAME what containerd's CRI plugin writes for a non-privileged
+# container: Kubernetes' default capabilities, kubelet's masked and read-only paths, the kernel
+# filesystems' mounts with /sys read-only, a /dev tmpfs.
+unprivileged() {
+	edit_config "$1" 'caps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+  "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
+c["process"]["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
+c["linux"]["maskedPaths"] = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+  "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+  "/sys/firmware", "/sys/devices/virtual/powercap"]
+c["linux"]["readonlyPaths"] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+c["mounts"] = [
+  {"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]},
+  {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+  {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+  {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
+  {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+  {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
+  {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}]'
 }

@@ -23,6 +23,7 @@ import json, sys
 path, args = sys.argv[1], sys.argv[2:]
 c = json.load(open(path))
 c["process"]["args"], c["process"]["terminal"] = args, False
+c["root"]["readonly"] = False  # the test writes to the overlay
 json.dump(c, open(path, "w"))
 PY
 }

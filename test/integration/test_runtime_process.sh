@@ -67,7 +67,7 @@ assert_eq "$(printf '500\n1000\nCapEff:\t0000000000000021\nCapBnd:\t000000000000
 pass "rlimits, capabilities and noNewPrivileges applied"
 
 # /proc is readable and shows the workload itself; the root is the overlay.
-new_bundle proc sh -c 'head -1 /proc/self/status; tr "\0" " " </proc/$$/cmdline; echo; awk "\$5 == \"/\" { print \$9 }" /proc/self/mountinfo; test -r /proc/1/stat && echo pid1-visible' >/dev/null
+new_bundle proc sh -c 'head -1 /proc/self/status; tr "\0" " " </proc/$$/cmdline; echo; awk "\$5 == \"/\" { sub(/.* - /, \"\"); print \$1 }" /proc/self/mountinfo; test -r /proc/1/stat && echo pid1-visible' >/dev/null
 run_out proc
 mapfile -t lines <<<"$OUT"
 assert_eq "$(printf 'Name:\thead')" "${lines[0]}" "/proc/self/status inside"

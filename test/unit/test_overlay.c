@@ -37,7 +37,7 @@ static int in_overlay(int (*fn)(const char *arg), const char *arg)
 	if (pid == 0) {
 		struct error *err = NULL;
 		int fd;
-		if (overlay_open(base, &fd, &err) < 0 || overlay_enter(fd, &err) < 0) {
+		if (overlay_open(base, NULL, &fd, &err) < 0 || overlay_enter(fd, &err) < 0) {
 			fprintf(stderr, "%s\n", err_message(err));
 			_exit(100);
 		}
@@ -87,8 +87,8 @@ START_TEST(test_namespace_is_created_once)
 {
 	struct error *err = NULL;
 	int fd1, fd2;
-	ck_assert_msg(overlay_open(base, &fd1, &err) == 0, "%s", err_message(err));
-	ck_assert_msg(overlay_open(base, &fd2, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(overlay_open(base, NULL, &fd1, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(overlay_open(base, NULL, &fd2, &err) == 0, "%s", err_message(err));
 	struct stat a, b;
 	ck_assert_int_eq(fstat(fd1, &a), 0);
 	ck_assert_int_eq(fstat(fd2, &b), 0);
@@ -102,10 +102,10 @@ START_TEST(test_bad_base_is_refused)
 {
 	struct error *err = NULL;
 	int fd = -1;
-	ck_assert_int_lt(overlay_open("/tmp/a,b", &fd, &err), 0);
+	ck_assert_int_lt(overlay_open("/tmp/a,b", NULL, &fd, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err_message(err), "absolute path"));
 	err_free(&err);
-	ck_assert_int_lt(overlay_open("relative", &fd, &err), 0);
+	ck_assert_int_lt(overlay_open("relative", NULL, &fd, &err), 0);
 	err_free(&err);
 }
 END_TEST
