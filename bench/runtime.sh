@@ -15,7 +15,9 @@
 # rounds (not counted) include reaper's first create, which builds the overlay namespace; that
 # cold create is reported on its own. Prints median and p90 in ms and the reaper/runc ratios.
 #
-# Environment: REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc).
+# Environment: REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc),
+# REAPER_BASELINE (another reaper binary, e.g. the previous commit's: measured in the same run,
+# with its own state and overlay, and reported as reaper/baseline ratios).
 set -euo pipefail
 
 iterations=${1:-100}
@@ -27,24 +29,37 @@ busybox=$(command -v busybox) || { echo "busybox (busybox-static) not found" >&2
 python=/usr/bin/python3
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 [[ -x $reaper ]] || { echo "no reaper binary at $reaper (build first, or set REAPER_BIN)" >&2; exit 1; }
+baseline=${REAPER_BASELINE:+$(readlink -f "$REAPER_BASELINE")}
+[[ -z $baseline || -x $baseline ]] || { echo "no reaper binary at $REAPER_BASELINE" >&2; exit 1; }
 
 dir=$(mktemp -d /tmp/rbench.XXXXXX)
 cleanup() {
 	set +e
-	for id in $("$dir/bin/reaper-runtime" --root "$dir/reaper-state" list -q 2>/dev/null); do
-		"$dir/bin/reaper-runtime" --root "$dir/reaper-state" delete --force "$id" >/dev/null 2>&1
+	for name in reaper baseline; do
+		local cli=$dir/bin/reaper-runtime
+		[[ $name == reaper ]] || cli=$dir/baseline/reaper-runtime
+		for id in $("$cli" --root "$dir/$name-state" list -q 2>/dev/null); do
+			REAPER_OVERLAY_BASE=$dir/overlay-$name "$cli" --root "$dir/$name-state" delete --force "$id" \
+				>/dev/null 2>&1
+		done
 	done
 	for id in $("$runc" --root "$dir/runc-state" list -q 2>/dev/null); do
 		"$runc" --root "$dir/runc-state" delete --force "$id" >/dev/null 2>&1
 	done
-	umount "$dir/overlay/mnt" 2>/dev/null
-	umount "$dir/overlay" 2>/dev/null
+	for name in reaper baseline; do
+		umount "$dir/overlay-$name/mnt" 2>/dev/null
+		umount "$dir/overlay-$name" 2>/dev/null
+	done
 	rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
 
 mkdir -p "$dir/bin" "$dir/bundle/rootfs/bin"
 ln -s "$reaper" "$dir/bin/reaper-runtime"
+if [[ -n $baseline ]]; then # the binary dispatches on its name: a directory of its own
+	mkdir -p "$dir/baseline"
+	ln -s "$baseline" "$dir/baseline/reaper-runtime"
+fi
 cp "$busybox" "$dir/bundle/rootfs/bin/busybox"
 for applet in sh true; do
 	ln -s busybox "$dir/bundle/rootfs/bin/$applet"
@@ -58,12 +73,11 @@ c["process"]["terminal"] = False
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 EOF
 
-export REAPER_OVERLAY_BASE=$dir/overlay
-"$python" - "$iterations" "$warmup" "$dir" "$runc" "$(readlink -f "$busybox")" <<'EOF'
+"$python" - "$iterations" "$warmup" "$dir" "$runc" "$baseline" <<'EOF'
 import ctypes, os, select, statistics, subprocess, sys, time
 
 iterations, warmup = int(sys.argv[1]), int(sys.argv[2])
-d, runc = sys.argv[3], sys.argv[4]
+d, runc, baseline = sys.argv[3], sys.argv[4], sys.argv[5]
 PR_SET_CHILD_SUBREAPER = 36
 if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
     sys.exit("cannot become a child subreaper")
@@ -74,6 +88,9 @@ runtimes = {
     "runc": [runc, "--root", d + "/runc-state"],
     "reaper": [d + "/bin/reaper-runtime", "--root", d + "/reaper-state"],
 }
+if baseline:
+    runtimes["baseline"] = [d + "/baseline/reaper-runtime", "--root", d + "/baseline-state"]
+names = list(runtimes)
 
 
 def reap_orphans():
@@ -87,8 +104,9 @@ def reap_orphans():
 def call(runtime, *args):
     # stderr to a file, not a pipe: a created process keeps the CLI's stdio until it exits.
     with open(d + "/stderr", "w+") as err:
+        env = dict(os.environ, REAPER_OVERLAY_BASE=f"{d}/overlay-{runtime}")
         r = subprocess.run(runtimes[runtime] + list(args), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=err)
+                           stdout=subprocess.DEVNULL, stderr=err, env=env)
         if r.returncode != 0 and args[0] != "run":
             err.seek(0)
             sys.exit(f"{runtime} {' '.join(args)}: exit {r.returncode}: {err.read().strip()}")
@@ -126,18 +144,20 @@ def p90(values):
 
 
 # reaper's very first create builds the overlay namespace: time it apart.
-t0 = time.perf_counter()
-call("reaper", "create", "--bundle", bundle, "cold")
-cold = (time.perf_counter() - t0) * 1000
-call("reaper", "delete", "--force", "cold")
-reap_orphans()
+cold = {}
+for name in names[1:]:
+    t0 = time.perf_counter()
+    call(name, "create", "--bundle", bundle, "cold")
+    cold[name] = (time.perf_counter() - t0) * 1000
+    call(name, "delete", "--force", "cold")
+    reap_orphans()
 
 results = {}
 for mode, fn in (("lifecycle", lifecycle), ("run", run)):
-    times = {"runc": [], "reaper": []}
+    times = {name: [] for name in names}
     for i in range(warmup + iterations):
-        order = ("runc", "reaper") if i % 2 == 0 else ("reaper", "runc")
-        for runtime in order:
+        shift = i % len(names)  # each runtime goes first in turn
+        for runtime in names[shift:] + names[:shift]:
             ms = fn(runtime, f"{mode}-{runtime}-{i}-{run_id}")
             if i >= warmup:
                 times[runtime].append(ms)
@@ -145,12 +165,13 @@ for mode, fn in (("lifecycle", lifecycle), ("run", run)):
 
 print(f"{iterations} iterations per runtime and mode after {warmup} warm-up rounds, interleaved; "
       f"/bin/true on a busybox bundle")
-print(f"reaper's first create (builds the overlay namespace): {cold:.1f} ms")
-print(f"{'mode':<10} {'runtime':<7} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'max ms':>8}")
+for name, ms in cold.items():
+    print(f"{name}'s first create (builds the overlay namespace): {ms:.1f} ms")
+print(f"{'mode':<10} {'runtime':<8} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'max ms':>8}")
 for mode, times in results.items():
-    for runtime in ("runc", "reaper"):
+    for runtime in names:
         t = times[runtime]
-        print(f"{mode:<10} {runtime:<7} {statistics.median(t):>10.2f} {p90(t):>8.2f} {min(t):>8.2f} {max(t):>8.2f}")
+        print(f"{mode:<10} {runtime:<8} {statistics.median(t):>10.2f} {p90(t):>8.2f} {min(t):>8.2f} {max(t):>8.2f}")
 # Leave no zombie to pid 1: wait (bounded) for any child still exiting.
 deadline = time.monotonic() + 5
 while time.monotonic() < deadline:
@@ -160,7 +181,8 @@ while time.monotonic() < deadline:
     except ChildProcessError:
         break
 for mode, times in results.items():
-    median_ratio = statistics.median(times["reaper"]) / statistics.median(times["runc"])
-    p90_ratio = p90(times["reaper"]) / p90(times["runc"])
-    print(f"{mode}: reaper/runc median {median_ratio:.2f}x, p90 {p90_ratio:.2f}x")
+    for other in names[0:1] + names[2:]:
+        median_ratio = statistics.median(times["reaper"]) / statistics.median(times[other])
+        p90_ratio = p90(times["reaper"]) / p90(times[other])
+        print(f"{mode}: reaper/{other} median {median_ratio:.2f}x, p90 {p90_ratio:.2f}x")
 EOF

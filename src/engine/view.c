@@ -6,11 +6,14 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "devices.h"
+#include "mount_point.h"
 #include "mounts.h"
 #include "newmount.h"
+#include "run_shadow.h"
 #include "strv.h"
 
 #define CAP_SYS_ADMIN_BIT 21
@@ -34,10 +37,15 @@ static const char *const floor_readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq
 
 /* The node's control sockets and Reaper's own state, out of a non-privileged container's reach. */
 static const char *const hidden_paths[] = {
-	"/run/containerd",      "/run/dbus/system_bus_socket",
-	"/run/systemd/private", "/run/docker.sock",
-	"/run/docker",          "/run/crio",
-	"/run/podman",          "/run/reaper",
+	"/run/containerd",
+	"/run/dbus/system_bus_socket",
+	"/run/systemd/private",
+	"/run/docker.sock",
+	"/run/docker",
+	"/run/crio",
+	"/run/podman",
+	"/run/reaper",
+	NULL,
 };
 
 /* The host's trees a non-privileged container sees read-only. */
@@ -115,7 +123,7 @@ static int protect_host_trees(struct error **err)
 		if (mounts_setattr(AT_FDCWD, readonly_trees[i], true, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(hidden_paths); i++) {
+	for (size_t i = 0; hidden_paths[i] != NULL; i++) {
 		if (mask(hidden_paths[i], err) < 0)
 			return -1;
 	}
@@ -134,6 +142,23 @@ static int private_copy(const struct spec *spec, struct error **err)
 	return 0;
 }
 
+/* Whether a volume needs a mount point under /run that the view lacks: then the container gets a
+ * /run of its own (run_shadow.h), the host's /run is never written. */
+static bool needs_run_shadow(const struct volumes *volumes)
+{
+	for (size_t i = 0; volumes != NULL && i < volumes->n; i++) {
+		const char *dest = volumes->items[i].mount->destination;
+		bool under_run = strncmp(dest, "/run/", 5) == 0 || strncmp(dest, "/var/run/", 9) == 0;
+		bool is_dir;
+		int fd = under_run ? mount_point_open(dest, &is_dir, NULL) : -1;
+		if (fd >= 0)
+			close(fd);
+		else if (under_run)
+			return true;
+	}
+	return false;
+}
+
 static bool needs_private_copy(const struct spec *spec, const struct volumes *volumes, bool privileged)
 {
 	const struct spec_view *v = &spec->view;
@@ -149,6 +174,8 @@ int view_build(const struct spec *spec, const struct volumes *volumes, struct er
 	if (private_copy(spec, err) < 0)
 		return -1;
 	if (!privileged && devices_mount(spec, err) < 0)
+		return -1;
+	if (needs_run_shadow(volumes) && run_shadow_mount(privileged ? NULL : hidden_paths, err) < 0)
 		return -1;
 	if (volumes_make_mount_points(volumes, err) < 0)
 		return -1;

@@ -20,12 +20,10 @@
 #include "log.h"
 #include "mountinfo.h"
 #include "mounts.h"
-#include "run_shadow.h"
 #include "secrets.h"
 
-/* Trees taken from the host as they are: the kernel's views. /run is shown through binds
- * (run_shadow.h). */
-static const char *const host_trees[] = {"/proc", "/sys"};
+/* Trees taken from the host as they are: the kernel's views and the host's runtime state. */
+static const char *const host_trees[] = {"/proc", "/sys", "/run"};
 
 /* Pseudo filesystems are bound, never overlaid. */
 static const char *const pseudo_types[] = {"proc",    "sysfs",      "devpts",   "mqueue",      "cgroup",
@@ -129,9 +127,8 @@ static int show_submount(const char *base, int n, const struct mount_entry *m, c
  * directory beneath, as the root filesystem has it. */
 static bool wanted(const struct mount_entry *m, const char *base)
 {
-	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base) ||
-	    is_under(m->mount_point, "/run"))
-		return false; /* /run is shown through binds, the base never */
+	if (strcmp(m->mount_point, "/") == 0 || is_under(m->mount_point, base))
+		return false;
 	for (size_t i = 0; i < ARRAY_LEN(host_trees); i++) {
 		if (is_under(m->mount_point, host_trees[i]))
 			return false; /* bound with the whole tree */
@@ -220,7 +217,7 @@ int rootfs_build(const char *base, const char *state_root, struct error **err)
 	if (mount_overlay("/", upper, work, merged, err) < 0)
 		return -1;
 	if (add_submounts(base, merged, err) < 0 || bind_host_trees(merged, err) < 0 ||
-	    run_shadow_build(merged, err) < 0 || secrets_hide(merged, state_root, base, err) < 0)
+	    secrets_hide(merged, state_root, base, err) < 0)
 		return -1;
 	return pivot_into(merged, err);
 }

@@ -2,17 +2,20 @@
 #include "secrets.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
 #include "mounts.h"
-#include "run_shadow.h"
+#include "newmount.h"
 #include "strv.h"
 
 const char *const secrets_default_paths[] = {
@@ -29,6 +32,10 @@ const char *const secrets_default_paths[] = {
 	"/var/lib/kubelet/pki",
 	"/etc/kubernetes/pki",
 	"/etc/kubernetes/*.conf",
+	/* Other pods' files: their emptyDirs, and the filesystems of containers other runtimes run.
+	 * A pod's own volumes are bound from the host, not seen through the overlay. */
+	"/var/lib/kubelet/pods",
+	"/var/lib/containerd",
 	NULL,
 };
 
@@ -80,17 +87,47 @@ static bool allowed(const struct filter *f, const char *path)
 	return false;
 }
 
-static int hide(const char *merged, const char *path, struct error **err)
+/* What a hidden file reads: an empty read-only file on a tmpfs of its own, attached in the builder's
+ * namespace only (on base/masks, outside the namespace's root). */
+static char *empty_file(const char *base, struct error **err)
 {
-	cleanup_free char *target = NULL, *empty = NULL;
-	if (asprintf(&target, "%s%s", merged, path) < 0 ||
-	    asprintf(&empty, "%s%s", merged, RUN_SHADOW_EMPTY_FILE) < 0)
+	cleanup_free char *dir = NULL;
+	char *file = NULL;
+	if (asprintf(&dir, "%s/masks", base) < 0 || asprintf(&file, "%s/empty", dir) < 0) {
+		err_sys(err, ENOMEM, "masks");
+		return NULL;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err_sys(err, errno, "mkdir %s", dir);
+		free(file);
+		return NULL;
+	}
+	cleanup_close int fs =
+		mounts_new("tmpfs", MOUNTS_SOURCE_PREFIX "-masks", "mode=0755,size=4k", 0, err);
+	int fd = fs < 0 ? -1 : openat(fs, "empty", O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+	if (fs >= 0 && fd < 0)
+		err_sys(err, errno, "create %s", file);
+	if (fd >= 0)
+		close(fd); /* before the mount turns read-only: a file open for writing keeps it busy */
+	if (fd < 0 || mounts_setattr(fs, "", false, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0 ||
+	    mounts_attach(fs, -1, dir, err) < 0) {
+		free(file);
+		return NULL;
+	}
+	return file;
+}
+
+static int hide(const char *merged, const char *empty, const char *path, struct error **err)
+{
+	cleanup_free char *target = NULL;
+	if (asprintf(&target, "%s%s", merged, path) < 0)
 		return err_sys(err, ENOMEM, "hide %s", path);
 	return mounts_mask(target, empty, err);
 }
 
 /* Each host path the pattern matches, unless allowed. */
-static int hide_matches(const struct filter *f, const char *merged, const char *pattern, struct error **err)
+static int hide_matches(const struct filter *f, const char *merged, const char *empty, const char *pattern,
+			struct error **err)
 {
 	glob_t g;
 	int r = glob(pattern, GLOB_NOSORT, NULL, &g);
@@ -102,7 +139,7 @@ static int hide_matches(const struct filter *f, const char *merged, const char *
 	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
 		if (allowed(f, g.gl_pathv[i]))
 			continue;
-		rc = hide(merged, g.gl_pathv[i], err);
+		rc = hide(merged, empty, g.gl_pathv[i], err);
 	}
 	globfree(&g);
 	return rc;
@@ -111,13 +148,14 @@ static int hide_matches(const struct filter *f, const char *merged, const char *
 int secrets_hide(const char *merged, const char *state_root, const char *base, struct error **err)
 {
 	struct filter f = {0};
-	int rc = filter_load(&f, err);
+	cleanup_free char *empty = empty_file(base, err);
+	int rc = empty == NULL ? -1 : filter_load(&f, err);
 	for (char **p = f.paths; rc == 0 && f.enabled && *p != NULL; p++)
-		rc = hide_matches(&f, merged, *p, err);
+		rc = hide_matches(&f, merged, empty, *p, err);
 	if (rc == 0 && state_root != NULL)
-		rc = hide(merged, state_root, err);
+		rc = hide(merged, empty, state_root, err);
 	if (rc == 0)
-		rc = hide(merged, base, err);
+		rc = hide(merged, empty, base, err);
 	strv_free(f.paths);
 	strv_free(f.allow);
 	return rc < 0 ? err_wrap(err, "hide the host's secrets") : 0;

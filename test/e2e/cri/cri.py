@@ -75,6 +75,18 @@ def load_stubs(gen_dir=None):
             shutil.rmtree(temp, ignore_errors=True)
 
 
+# What the kubelet sends for every non-privileged container (its defaults in
+# pkg/securitycontext): CRI passes them on as linux.maskedPaths and readonlyPaths.
+KUBELET_MASKED_PATHS = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+                        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                        "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+                        "/sys/devices/virtual/powercap"]
+KUBELET_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+# Where the kubelet mounts a pod's service-account token.
+SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+PROPAGATIONS = {"private": 0, "rslave": 1, "rshared": 2}
+
+
 def to_dict(msg):
     from google.protobuf import json_format
     return json_format.MessageToDict(msg, preserving_proto_field_name=True,
@@ -134,7 +146,7 @@ class Client:
 
     def pod_config(self, name, namespace="default", uid=None, attempt=0, log_dir=None,
                    annotations=None, labels=None, host_network=True, host_pid=False,
-                   host_ipc=False, hostname=None):
+                   host_ipc=False, hostname=None, privileged=False):
         uid = uid or uuid.uuid4().hex
         if log_dir is None:
             base = self.state_dir or tempfile.gettempdir()
@@ -150,7 +162,8 @@ class Client:
             labels=labels or {},
             annotations=annotations or {},
             linux=pb.LinuxPodSandboxConfig(
-                security_context=pb.LinuxSandboxSecurityContext(namespace_options=ns)))
+                security_context=pb.LinuxSandboxSecurityContext(namespace_options=ns,
+                                                                privileged=privileged)))
 
     def run_pod(self, handler="", config=None, **kwargs):
         config = config or self.pod_config(**kwargs)
@@ -214,8 +227,12 @@ class Client:
     def create_container(self, pod_id, name, command=(), args=(), image=None, env=None,
                          working_dir="", mounts=(), user=None, group=None, log_path=None,
                          attempt=0, annotations=None, labels=None, tty=False, stdin=False,
-                         privileged=False, pod_config=None):
-        """env: dict or list of (k, v); mounts: (host, container, readonly) tuples."""
+                         privileged=False, pod_config=None, readonly_rootfs=False,
+                         service_account=None):
+        """env: dict or list of (k, v); mounts: (host, container, readonly[, propagation])
+        tuples, propagation one of PROPAGATIONS' names; service_account: a host directory
+        mounted read-only where the kubelet mounts the token. Masked and read-only paths are
+        the kubelet's for a container that is not privileged."""
         pod_config = pod_config or self.load_pod_config(pod_id)
         if log_path is None:
             log_path = "%s/%d.log" % (name, attempt)
@@ -227,7 +244,14 @@ class Client:
         # unless the pod shares the host's.
         ns = pb.NamespaceOption(network=pod_ns.network, ipc=pod_ns.ipc,
                                 pid=pb.NODE if pod_ns.pid == pb.NODE else pb.CONTAINER)
-        sc = pb.LinuxContainerSecurityContext(namespace_options=ns, privileged=privileged)
+        sc = pb.LinuxContainerSecurityContext(namespace_options=ns, privileged=privileged,
+                                              readonly_rootfs=readonly_rootfs)
+        if not privileged:
+            sc.masked_paths.extend(KUBELET_MASKED_PATHS)
+            sc.readonly_paths.extend(KUBELET_READONLY_PATHS)
+        mounts = list(mounts)
+        if service_account:
+            mounts.append((service_account, SERVICE_ACCOUNT_PATH, True))
         if user is not None:
             sc.run_as_user.value = int(user)
         if group is not None:
@@ -238,8 +262,9 @@ class Client:
             image=pb.ImageSpec(image=image or DEFAULT_IMAGE),
             command=list(command), args=list(args), working_dir=working_dir,
             envs=[pb.KeyValue(key=k, value=v) for k, v in items],
-            mounts=[pb.Mount(host_path=h, container_path=c, readonly=bool(ro))
-                    for h, c, ro in mounts],
+            mounts=[pb.Mount(host_path=m[0], container_path=m[1], readonly=bool(m[2]),
+                             propagation=PROPAGATIONS[m[3] if len(m) > 3 else "private"])
+                    for m in mounts],
             labels=labels or {}, annotations=annotations or {}, log_path=log_path,
             tty=tty, stdin=stdin, linux=pb.LinuxContainerConfig(security_context=sc))
         resp = self._call(self.runtime, "CreateContainer",
@@ -314,9 +339,11 @@ def _pairs(values, what):
 
 def _mount(spec):
     parts = spec.split(":")
-    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
-        raise CriError("--mount must be HOST:CONTAINER[:ro|rw]: %r" % spec)
-    return parts[0], parts[1], len(parts) == 3 and parts[2] == "ro"
+    if (len(parts) not in (2, 3, 4) or (len(parts) > 2 and parts[2] not in ("ro", "rw"))
+            or (len(parts) == 4 and parts[3] not in PROPAGATIONS)):
+        raise CriError("--mount must be HOST:CONTAINER[:ro|rw[:private|rslave|rshared]]: %r" % spec)
+    return (parts[0], parts[1], len(parts) > 2 and parts[2] == "ro",
+            parts[3] if len(parts) == 4 else "private")
 
 
 def _field(doc, path):
@@ -376,6 +403,8 @@ def build_parser():
     s.add_argument("--host-pid", action="store_true")
     s.add_argument("--host-ipc", action="store_true")
     s.add_argument("--hostname")
+    s.add_argument("--privileged", action="store_true",
+                   help="a privileged pod (its containers may be privileged)")
 
     for name, hlp in (("stopp", "stop a pod"), ("rmp", "remove a pod")):
         sub.add_parser(name, help=hlp).add_argument("pod")
@@ -397,7 +426,8 @@ def build_parser():
         s.add_argument("--arg", action="append", default=[], help="append to args (repeatable)")
         s.add_argument("--env", action="append", metavar="K=V")
         s.add_argument("--workdir", default="")
-        s.add_argument("--mount", action="append", default=[], metavar="HOST:CTR[:ro]")
+        s.add_argument("--mount", action="append", default=[],
+                       metavar="HOST:CTR[:ro|rw[:private|rslave|rshared]]")
         s.add_argument("--user", type=int)
         s.add_argument("--group", type=int)
         s.add_argument("--log-path", help="relative to the pod's log dir; default NAME/ATTEMPT.log")
@@ -406,6 +436,9 @@ def build_parser():
         s.add_argument("--tty", action="store_true")
         s.add_argument("--stdin", action="store_true")
         s.add_argument("--privileged", action="store_true")
+        s.add_argument("--readonly-rootfs", action="store_true")
+        s.add_argument("--service-account", metavar="DIR",
+                       help="a host directory mounted read-only at " + SERVICE_ACCOUNT_PATH)
         s.epilog = "The command (CRI command field) follows --: ... -- /bin/echo hi"
 
     for name, hlp in (("start", "start a container"), ("rm", "remove a container")):
@@ -467,7 +500,8 @@ def run_cli(argv):
                         attempt=a.attempt, log_dir=a.log_dir,
                         annotations=_pairs(a.annotation, "--annotation"),
                         labels=_pairs(a.label, "--label"), host_network=not a.pod_network,
-                        host_pid=a.host_pid, host_ipc=a.host_ipc, hostname=a.hostname))
+                        host_pid=a.host_pid, host_ipc=a.host_ipc, hostname=a.hostname,
+                        privileged=a.privileged))
     elif cmd == "stopp":
         c.stop_pod(a.pod)
     elif cmd == "rmp":
@@ -486,7 +520,8 @@ def run_cli(argv):
             mounts=[_mount(m) for m in a.mount], user=a.user, group=a.group,
             log_path=a.log_path, attempt=a.attempt,
             annotations=_pairs(a.annotation, "--annotation"), labels=_pairs(a.label, "--label"),
-            tty=a.tty, stdin=a.stdin, privileged=a.privileged)
+            tty=a.tty, stdin=a.stdin, privileged=a.privileged,
+            readonly_rootfs=a.readonly_rootfs, service_account=a.service_account)
         if cmd == "run":
             c.start_container(cid)
         print(cid)
