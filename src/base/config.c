@@ -401,7 +401,7 @@ static void parse_text(struct parse *p, const char *text, size_t len)
 }
 
 /* The node's file: a regular file that only its owner (root, or whoever reads it) can change,
- * since it decides what workloads may reach. */
+ * since it decides what workloads may reach. must_exist: $REAPER_CONFIG named it. */
 static int read_file(const char *path, bool must_exist, char **text, size_t *len, bool *exists,
 		     struct error **err)
 {
@@ -410,7 +410,7 @@ static int read_file(const char *path, bool must_exist, char **text, size_t *len
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		return err_sys(err, errno, "%s", path);
+		return err_sys(err, errno, "%s%s", must_exist ? CONFIG_PATH_VAR ": " : "", path);
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -462,10 +462,7 @@ static void load(const char *path, bool must_exist)
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	bool exists = false;
-	if (read_file(path, must_exist, &text, &len, &exists, &cfg.error) < 0) {
-		if (must_exist)
-			err_wrap(&cfg.error, "%s", CONFIG_PATH_VAR);
-	} else if (exists) {
+	if (read_file(path, must_exist, &text, &len, &exists, &cfg.error) == 0 && exists) {
 		cfg.file = strdup(path);
 		parse_text(&p, text, len);
 		cfg.error = steal_pointer(&p.error);
