@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `reaper doctor`: can this node run Reaper? A checklist (ok / warn / FAIL with the reason) of
- * what the shim and the monitor need: overlayfs and mount namespaces in the kernel, usable state
- * and overlay directories, a containerd handler of runtime_type io.containerd.reaper.v2, and a
- * containerd-shim-reaper-v2 on PATH that is a reaper. Exits 1 on any FAIL. Changes nothing. */
+ * what the shim and the monitor need: overlayfs and mount namespaces in the kernel, a node
+ * configuration without errors, usable state and overlay directories, a containerd handler of
+ * runtime_type io.containerd.reaper.v2, and a containerd-shim-reaper-v2 on PATH that is a reaper;
+ * then the effective node settings and where each came from. Exits 1 on any FAIL. Changes
+ * nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 
 #include "applet.h"
 #include "cleanup.h"
+#include "config.h"
 #include "ctrd_plan.h"
 #include "fsutil.h"
 #include "overlay.h"
@@ -266,14 +269,62 @@ static void check_shim(struct doctor *d)
 		       line ? line : "nothing");
 }
 
+/* ---- node configuration -------------------------------------------------------------------- */
+
+/* The settings as the node's Reaper processes read them: $REAPER_CONFIG, else the node's own
+ * file (under --host-root); then this process's environment over it. */
+static int load_settings(struct doctor *d, struct error **err)
+{
+	const char *named = getenv(CONFIG_PATH_VAR);
+	if ((named != NULL && *named != '\0') || strcmp(d->host_root, "/") == 0)
+		return config_load(err);
+	cleanup_free char *path = fs_path_under(d->host_root, CONFIG_DEFAULT_PATH);
+	if (path == NULL)
+		return err_sys(err, ENOMEM, "paths");
+	return config_load_file(path, err);
+}
+
+static void check_settings(struct doctor *d, struct error *err)
+{
+	if (err != NULL)
+		report(d, FAIL, "node configuration: %s (Reaper refuses every workload until it is fixed)",
+		       err_message(err));
+	else if (config_file() != NULL)
+		report(d, OK, "node configuration %s: read without errors", config_file());
+	else
+		report(d, OK, "node configuration: no %s, the defaults apply (and the environment)",
+		       strcmp(d->host_root, "/") == 0 ? CONFIG_DEFAULT_PATH : "file");
+	for (char *const *w = config_warnings(); *w != NULL; w++)
+		report(d, WARN, "node configuration: %s", *w);
+}
+
+/* Every setting: its value and where it came from. */
+static void print_settings(void)
+{
+	size_t n;
+	const struct config_key *keys = config_keys(&n);
+	printf("node settings (value, and where it comes from):\n");
+	for (size_t i = 0; i < n; i++)
+		printf("  %s=%s  (%s)\n", keys[i].name, config_get(keys[i].name),
+		       config_source(keys[i].name));
+	cleanup_strv char **hidden = config_filter_paths();
+	printf("  hidden from every container:");
+	for (size_t i = 0; hidden != NULL && hidden[i] != NULL; i++)
+		printf(" %s%s", hidden[i], config_filter_allowed(hidden[i]) ? " (allowed)" : "");
+	printf("%s\n", hidden != NULL && hidden[0] != NULL ? "" : " nothing");
+}
+
+/* A setting (a path on the node) as this process sees it: under the host root. */
+static char *on_node(const struct doctor *d, const char *path)
+{
+	return fs_path_under(d->host_root, path);
+}
+
 /* ---- command line -------------------------------------------------------------------------- */
 
 static int doctor_main(int argc, char **argv)
 {
-	struct doctor d = {.config = "/etc/containerd/config.toml",
-			   .host_root = "/",
-			   .state_dir = state_root(),
-			   .overlay_base = overlay_base()};
+	struct doctor d = {.config = "/etc/containerd/config.toml", .host_root = "/"};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"handler", required_argument, NULL, 'H'},
@@ -306,13 +357,26 @@ static int doctor_main(int argc, char **argv)
 				"[--host-root DIR]\n");
 		return EXIT_USAGE;
 	}
+	cleanup_error struct error *settings_err = NULL;
+	load_settings(&d, &settings_err);
+	cleanup_free char *state_dir = d.state_dir ? NULL : on_node(&d, state_root());
+	cleanup_free char *base = on_node(&d, overlay_base());
+	if (d.state_dir == NULL)
+		d.state_dir = state_dir;
+	d.overlay_base = base;
+	if (d.state_dir == NULL || d.overlay_base == NULL) {
+		fprintf(stderr, "reaper doctor: out of memory\n");
+		return EXIT_FAIL;
+	}
 	printf("reaper doctor\n");
 	check_overlayfs(&d);
 	check_mount_namespaces(&d);
+	check_settings(&d, settings_err);
 	check_dir(&d, "state dir", d.state_dir, false);
 	check_dir(&d, "overlay base", d.overlay_base, true);
 	check_config(&d);
 	check_shim(&d);
+	print_settings();
 	if (d.failures > 0)
 		printf("%d check%s failed\n", d.failures, d.failures == 1 ? "" : "s");
 	else
@@ -322,14 +386,17 @@ static int doctor_main(int argc, char **argv)
 
 static const char doctor_usage[] =
 	"usage: reaper doctor [--config /etc/containerd/config.toml] [--handler NAME]\n"
-	"                     [--root /run/reaper] [--host-root /]\n"
+	"                     [--root DIR] [--host-root /]\n"
 	"\n"
 	"Checks that this node can run Reaper and prints one line per check (ok, warn, FAIL and why):\n"
-	"overlayfs and mount namespaces in the kernel; the state dir (--root) and the overlay base\n"
-	"($REAPER_OVERLAY_BASE, default /run/reaper/overlay) usable; the containerd config and the\n"
-	"files it imports declaring a handler of runtime_type io.containerd.reaper.v2 (--handler: that\n"
-	"one; --host-root: the config of the node whose root is mounted there); a\n"
-	"containerd-shim-reaper-v2 on PATH that is a reaper. Exits 1 when a check fails.\n"
-	"Changes nothing.\n";
+	"overlayfs and mount namespaces in the kernel; the node configuration (/etc/reaper/reaper.conf\n"
+	"or $REAPER_CONFIG, then the environment) without errors; the state dir (the setting\n"
+	"REAPER_ROOT, or --root) and the overlay base (REAPER_OVERLAY_BASE) usable; the containerd\n"
+	"config and the files it imports declaring a handler of runtime_type io.containerd.reaper.v2\n"
+	"(--handler: that one); a containerd-shim-reaper-v2 on PATH that is a reaper. Then every node\n"
+	"setting with its value and where it came from (default, FILE:LINE or environment).\n"
+	"--host-root DIR: check the node whose root is mounted there (its reaper.conf, containerd\n"
+	"config, and the settings' paths under DIR; --root is taken as given). Exits 1 when a check\n"
+	"fails. Changes nothing.\n";
 
 REAPER_APPLET(doctor, "doctor", doctor_main, "check that this node can run reaper", doctor_usage);

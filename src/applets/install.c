@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `reaper install`: put the running binary and its symlink farm on a node and declare Reaper's
- * runtime handler to containerd; `--uninstall` undoes exactly what the record says was done.
- * Where the handler goes (root config or drop-in) is decided by containerd_config.c. */
+/* `reaper install`: put the running binary and its symlink farm on a node, write the node's
+ * settings file (config.h) unless an operator's is there, and declare Reaper's runtime handler to
+ * containerd; `--uninstall` undoes exactly what the record says was done. Where the handler goes
+ * (root config or drop-in) is decided by ctrd_plan.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,8 +19,10 @@
 #include "applet.h"
 #include "array.h"
 #include "cleanup.h"
+#include "config.h"
 #include "ctrd_plan.h"
 #include "fsutil.h"
+#include "sha256.h"
 #include "strv.h"
 
 #define RECORD_FORMAT 1
@@ -37,6 +40,7 @@ struct install_opts {
 	const char *prefix;
 	const char *config;
 	const char *handler;
+	const char *node_config; /* --node-config: the settings file to install instead of the default */
 	enum restart_mode restart;
 	bool dry_run;
 	bool uninstall;
@@ -49,6 +53,7 @@ struct install_paths {
 	char *links[N_LINKS];
 	char *record_dir;
 	char *record;
+	char *settings; /* the node's reaper.conf */
 };
 
 static void paths_clear(struct install_paths *p)
@@ -59,6 +64,7 @@ static void paths_clear(struct install_paths *p)
 		free(p->links[i]);
 	free(p->record_dir);
 	free(p->record);
+	free(p->settings);
 }
 
 static int paths_init(struct install_paths *p, const struct install_opts *o, struct error **err)
@@ -69,7 +75,9 @@ static int paths_init(struct install_paths *p, const struct install_opts *o, str
 		return err_sys(err, ENOMEM, "paths");
 	p->bindir = fs_path_under(o->host_root, bin);
 	p->record_dir = fs_path_under(o->host_root, lib);
-	if (p->bindir == NULL || p->record_dir == NULL || asprintf(&p->binary, "%s/reaper", p->bindir) < 0 ||
+	p->settings = fs_path_under(o->host_root, CONFIG_DEFAULT_PATH);
+	if (p->bindir == NULL || p->record_dir == NULL || p->settings == NULL ||
+	    asprintf(&p->binary, "%s/reaper", p->bindir) < 0 ||
 	    asprintf(&p->record, "%s/install.json", p->record_dir) < 0)
 		return err_sys(err, ENOMEM, "paths");
 	for (size_t i = 0; i < N_LINKS; i++)
@@ -100,7 +108,8 @@ struct record {
 	enum ctrd_placement placement;
 	char *text;
 	char *backup;
-	char **dirs; /* directories the install created (host root included), parents first */
+	char **dirs;        /* directories the install created (host root included), parents first */
+	char *settings_sha; /* SHA-256 of the reaper.conf the install wrote; NULL: it wrote none */
 };
 
 static void record_clear(struct record *r)
@@ -110,6 +119,7 @@ static void record_clear(struct record *r)
 	free(r->text);
 	free(r->backup);
 	strv_free(r->dirs);
+	free(r->settings_sha);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -147,10 +157,13 @@ static int record_load(const struct install_opts *o, const char *path, struct re
 		return err_new(err, ERR_INVALID, "%s: %s (line %d)", path, jerr.text, jerr.line);
 	json_int_t format = 0;
 	const char *handler = NULL, *config = NULL, *placement = NULL, *block = NULL, *backup = NULL;
-	json_t *dirs = NULL;
-	int bad = json_unpack(doc, "{s:I, s:s, s:{s:s, s:s, s?s, s?s}, s?o}", "format", &format, "handler",
-			      &handler, "config", "path", &config, "placement", &placement, "text", &block,
-			      "backup", &backup, "created_dirs", &dirs);
+	const char *settings_sha = NULL;
+	json_t *dirs = NULL, *settings = NULL;
+	int bad = json_unpack(doc, "{s:I, s:s, s:{s:s, s:s, s?s, s?s}, s?o, s?o}", "format", &format,
+			      "handler", &handler, "config", "path", &config, "placement", &placement, "text",
+			      &block, "backup", &backup, "created_dirs", &dirs, "node_config", &settings);
+	if (!bad && settings != NULL)
+		bad = json_unpack(settings, "{s:s}", "sha256", &settings_sha);
 	if (bad || format != RECORD_FORMAT || placement_parse(placement, &r->placement) < 0 ||
 	    (dirs != NULL && !json_is_array(dirs))) {
 		json_decref(doc);
@@ -160,7 +173,8 @@ static int record_load(const struct install_opts *o, const char *path, struct re
 	r->config_path = dup_host(o, config);
 	r->text = block ? strdup(block) : NULL;
 	r->backup = dup_host(o, backup);
-	bool oom = r->handler == NULL || r->config_path == NULL;
+	r->settings_sha = settings_sha ? strdup(settings_sha) : NULL;
+	bool oom = r->handler == NULL || r->config_path == NULL || (settings_sha && !r->settings_sha);
 	for (size_t i = 0; !oom && dirs != NULL && i < json_array_size(dirs); i++) {
 		const char *dir = json_string_value(json_array_get(dirs, i));
 		oom = dir != NULL && strv_push(&r->dirs, dup_host(o, dir)) < 0;
@@ -189,6 +203,10 @@ static int record_save(const struct install_opts *o, const struct install_paths 
 	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "format", RECORD_FORMAT, "handler",
 				r->handler, "binary", on_host(o, p->binary), "links", links, "config", config,
 				"created_dirs", dirs);
+	if (doc != NULL && r->settings_sha != NULL)
+		json_object_set_new(
+			doc, "node_config",
+			json_pack("{s:s, s:s}", "path", on_host(o, p->settings), "sha256", r->settings_sha));
 	cleanup_free char *json = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	cleanup_free char *text = NULL;
@@ -353,11 +371,24 @@ static int apply_config(const struct ctrd_plan *plan, const char *backup, struct
 	return fs_write_durable(plan->path, plan->text, strlen(plan->text), 0644, err);
 }
 
+/* What becomes of the node's reaper.conf. */
+enum settings_action {
+	SETTINGS_WRITE,   /* absent: write it */
+	SETTINGS_UPDATE,  /* ours and unchanged since, with other content now: replace it */
+	SETTINGS_KEEP,    /* already holds what we would write */
+	SETTINGS_FOREIGN, /* an operator's, or ours changed since: never touched */
+};
+
 struct install_state {
 	char *self;
 	size_t self_len;
 	bool binary_current;
 	bool link_ok[N_LINKS];
+	char *settings; /* what reaper.conf should hold */
+	char **settings_warnings;
+	enum settings_action settings_action;
+	char *settings_sha;  /* what the record says of reaper.conf after this install; NULL: not ours */
+	char *foreign_error; /* SETTINGS_FOREIGN: what is wrong with the file there, if anything */
 	struct ctrd_plan plan;
 	char *backup;
 	struct record old;
@@ -367,9 +398,75 @@ struct install_state {
 static void install_state_clear(struct install_state *s)
 {
 	free(s->self);
+	free(s->settings);
+	strv_free(s->settings_warnings);
+	free(s->settings_sha);
+	free(s->foreign_error);
 	ctrd_plan_clear(&s->plan);
 	free(s->backup);
 	record_clear(&s->old);
+}
+
+static char *sha_of(const char *data, size_t len)
+{
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	sha256_hex(data, len, hex);
+	return strdup(hex);
+}
+
+/* The settings to install: --node-config's text (checked as Reaper would read it), else the
+ * commented defaults; and what to do with the file on the node. */
+static int settings_check(const struct install_opts *o, const struct install_paths *p,
+			  struct install_state *s, struct error **err)
+{
+	size_t len = 0;
+	if (o->node_config != NULL) {
+		if (fs_read_file(o->node_config, READ_MAX, &s->settings, &len, err) < 0 ||
+		    config_check_text(o->node_config, s->settings, len, &s->settings_warnings, err) < 0)
+			return err_wrap(err, "--node-config");
+	} else {
+		s->settings = config_default_text();
+		if (s->settings == NULL)
+			return err_sys(err, ENOMEM, "settings");
+		len = strlen(s->settings);
+	}
+	cleanup_free char *want_sha = sha_of(s->settings, len);
+	cleanup_free char *cur = NULL;
+	size_t cur_len = 0;
+	bool exists = false;
+	if (want_sha == NULL || fs_read_optional(p->settings, READ_MAX, &cur, &cur_len, &exists, err) < 0)
+		return want_sha ? -1 : err_sys(err, ENOMEM, "settings");
+	if (!exists) {
+		s->settings_action = SETTINGS_WRITE;
+		s->settings_sha = steal_pointer(&want_sha);
+		return 0;
+	}
+	cleanup_free char *cur_sha = sha_of(cur, cur_len);
+	bool ours = s->have_old && s->old.settings_sha != NULL && cur_sha != NULL &&
+		    strcmp(s->old.settings_sha, cur_sha) == 0;
+	if (cur_len == len && memcmp(cur, s->settings, len) == 0) {
+		s->settings_action = SETTINGS_KEEP;
+		s->settings_sha = ours ? steal_pointer(&cur_sha) : NULL;
+		return 0;
+	}
+	if (ours) {
+		s->settings_action = SETTINGS_UPDATE;
+		s->settings_sha = steal_pointer(&want_sha);
+		return 0;
+	}
+	s->settings_action = SETTINGS_FOREIGN;
+	if (o->node_config != NULL)
+		return err_new(
+			err, ERR_EXISTS,
+			"%s exists and is not the file reaper install wrote (or it changed since): it is "
+			"never overwritten, so --node-config %s cannot be installed; merge the two and "
+			"remove the file, or leave --node-config out",
+			on_host(o, p->settings), o->node_config);
+	struct error *bad = NULL;
+	if (config_check_text(on_host(o, p->settings), cur, cur_len, NULL, &bad) < 0)
+		s->foreign_error = strdup(err_message(bad));
+	err_free(&bad);
+	return 0;
 }
 
 /* Look at everything before changing anything. */
@@ -389,6 +486,8 @@ static int install_check(const struct install_opts *o, const struct install_path
 			err, ERR_EXISTS,
 			"already installed with handler '%s' for %s (record %s): run --uninstall first",
 			s->old.handler, on_host(o, s->old.config_path), on_host(o, p->record));
+	if (settings_check(o, p, s, err) < 0)
+		return -1;
 	if (read_self(&s->self, &s->self_len, err) < 0)
 		return -1;
 	int cur = binary_is_current(p->binary, s->self, s->self_len, err);
@@ -475,6 +574,13 @@ static int install_record(const struct install_opts *o, const struct install_pat
 	if (note_missing_dirs(p->record_dir, &r->dirs, err) < 0 ||
 	    note_missing_dirs(p->bindir, &r->dirs, err) < 0)
 		return -1;
+	if (s->settings_sha != NULL && (r->settings_sha = strdup(s->settings_sha)) == NULL)
+		return err_sys(err, ENOMEM, "record");
+	if (s->settings_action == SETTINGS_WRITE) {
+		cleanup_free char *dir = fs_dirname(p->settings);
+		if (dir == NULL || note_missing_dirs(dir, &r->dirs, err) < 0)
+			return dir ? -1 : err_sys(err, ENOMEM, "record");
+	}
 	if (s->plan.placement == CTRD_PLACE_CREATE || s->plan.placement == CTRD_PLACE_DROPIN) {
 		cleanup_free char *dir = fs_dirname(s->plan.path);
 		if (dir == NULL)
@@ -493,7 +599,11 @@ static int do_install(const struct install_opts *o, const struct install_paths *
 	if (install_check(o, p, &s, err) < 0)
 		goto out;
 	bool config_changes = s.plan.placement != CTRD_PLACE_NONE;
-	bool changes = !s.binary_current || config_changes || !s.have_old;
+	bool settings_changes = s.settings_action == SETTINGS_WRITE || s.settings_action == SETTINGS_UPDATE;
+	/* The record says whether reaper.conf is ours: rewrite it when that changed. */
+	bool claim_changes = (s.settings_sha == NULL) != (s.old.settings_sha == NULL);
+	bool changes =
+		!s.binary_current || config_changes || settings_changes || claim_changes || !s.have_old;
 	for (size_t i = 0; i < N_LINKS; i++)
 		changes |= !s.link_ok[i];
 
@@ -507,6 +617,20 @@ static int do_install(const struct install_opts *o, const struct install_paths *
 					    ? "write a drop-in with the handler"
 				    : s.have_old ? "unchanged (handler declared)"
 						 : "unchanged (handler already declared)";
+	const char *settings_action =
+		s.settings_action == SETTINGS_WRITE ? (o->node_config ? "write the settings of --node-config"
+								      : "write the defaults, commented out")
+		: s.settings_action == SETTINGS_UPDATE
+			? "replace (written by reaper install, unchanged since)"
+		: s.settings_action == SETTINGS_KEEP
+			? "unchanged"
+			: "left as is (not written by reaper install, or changed since)";
+	say(o, "settings", p->settings, settings_action);
+	for (size_t i = 0; s.settings_warnings != NULL && s.settings_warnings[i] != NULL; i++)
+		printf("           warning: %s\n", s.settings_warnings[i]);
+	if (s.foreign_error != NULL)
+		printf("           warning: %s (Reaper refuses workloads until it is fixed)\n",
+		       s.foreign_error);
 	say(o, "config", s.plan.path, config_action);
 	printf("           why: %s\n", s.plan.reason);
 	if (config_changes)
@@ -534,6 +658,11 @@ static int do_install(const struct install_opts *o, const struct install_paths *
 	for (size_t i = 0; i < N_LINKS; i++)
 		if (!s.link_ok[i] && make_link(p->links[i], err) < 0)
 			goto out;
+	/* The settings before the handler: the first shim finds them there. */
+	if (settings_changes &&
+	    (fs_mkdir_parent(p->settings, 0755, err) < 0 ||
+	     fs_write_durable(p->settings, s.settings, strlen(s.settings), 0644, err) < 0))
+		goto out;
 	if (config_changes && apply_config(&s.plan, s.backup, err) < 0)
 		goto out;
 	printf("installed\n");
@@ -610,6 +739,32 @@ static int undo_config(const struct install_opts *o, const struct record *r, boo
 	return fs_write_durable(path, stripped, strlen(stripped), mode, err);
 }
 
+/* Remove reaper.conf if the install wrote it and nobody changed it since. */
+static int undo_settings(const struct install_opts *o, const struct install_paths *p, const struct record *r,
+			 struct error **err)
+{
+	cleanup_free char *cur = NULL;
+	size_t len = 0;
+	bool exists = false;
+	if (fs_read_optional(p->settings, READ_MAX, &cur, &len, &exists, err) < 0)
+		return -1;
+	if (r->settings_sha == NULL || !exists) {
+		if (exists || r->settings_sha != NULL)
+			say(o, "settings", p->settings,
+			    exists ? "left as is (not written by reaper install)" : "already gone");
+		return 0;
+	}
+	cleanup_free char *sha = sha_of(cur, len);
+	if (sha == NULL || strcmp(sha, r->settings_sha) != 0) {
+		say(o, "settings", p->settings, "left as is: changed since reaper install wrote it");
+		return 0;
+	}
+	say(o, "settings", p->settings, "remove (written by reaper install, unchanged)");
+	if (!o->dry_run && unlink(p->settings) < 0)
+		return err_sys(err, errno, "unlink %s", p->settings);
+	return 0;
+}
+
 static int do_uninstall(const struct install_opts *o, const struct install_paths *p, struct error **err)
 {
 	struct record rec;
@@ -624,7 +779,7 @@ static int do_uninstall(const struct install_opts *o, const struct install_paths
 	printf("reaper uninstall: handler %s, host root %s, prefix %s\n", rec.handler, o->host_root,
 	       o->prefix);
 	bool config_changed = false;
-	if (undo_config(o, &rec, &config_changed, err) < 0)
+	if (undo_config(o, &rec, &config_changed, err) < 0 || undo_settings(o, p, &rec, err) < 0)
 		goto out;
 	for (size_t i = 0; i < N_LINKS; i++) {
 		struct error *ignored = NULL;
@@ -677,10 +832,15 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 				   .handler = REAPER_DEFAULT_HANDLER,
 				   .restart = RESTART_NONE};
 	static const struct option longopts[] = {
-		{"host-root", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
-		{"config", required_argument, NULL, 'c'},    {"handler", required_argument, NULL, 'H'},
-		{"restart", required_argument, NULL, 'R'},   {"dry-run", no_argument, NULL, 'n'},
-		{"uninstall", no_argument, NULL, 'u'},       {NULL, 0, NULL, 0},
+		{"host-root", required_argument, NULL, 'r'},
+		{"prefix", required_argument, NULL, 'p'},
+		{"config", required_argument, NULL, 'c'},
+		{"handler", required_argument, NULL, 'H'},
+		{"restart", required_argument, NULL, 'R'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"uninstall", no_argument, NULL, 'u'},
+		{"node-config", required_argument, NULL, 'N'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
@@ -714,6 +874,9 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 			break;
 		case 'u':
 			o->uninstall = true;
+			break;
+		case 'N':
+			o->node_config = optarg;
 			break;
 		default:
 			return -1;
@@ -766,7 +929,7 @@ static int install_main(int argc, char **argv)
 static const char install_usage[] =
 	"usage: reaper install [--host-root DIR] [--prefix /usr/local]\n"
 	"                      [--config /etc/containerd/config.toml] [--handler reaper-v2]\n"
-	"                      [--restart systemd|none] [--dry-run] [--uninstall]\n"
+	"                      [--restart systemd|none] [--node-config FILE] [--dry-run] [--uninstall]\n"
 	"\n"
 	"Copies this executable to HOSTROOT/PREFIX/bin/reaper (atomically), links\n"
 	"containerd-shim-reaper-v2, reaper-runtime and reaper-monitor to it, and declares the CRI\n"
@@ -775,13 +938,18 @@ static const char install_usage[] =
 	"a directory and containerd would merge it without losing other settings; else it is appended\n"
 	"to the config, whose byte-exact backup is kept as CONFIG.reaper-backup. runc stays declared\n"
 	"when declaring a runtime would drop containerd's built-in one.\n"
+	"The node's settings go to HOSTROOT/etc/reaper/reaper.conf: every setting commented out with\n"
+	"its default, or the file --node-config names (checked first). A reaper.conf that install did\n"
+	"not write, or that changed since, is never overwritten (with --node-config that is an error).\n"
 	"What was done is recorded in HOSTROOT/PREFIX/lib/reaper/install.json; --uninstall undoes it\n"
-	"(the config restored byte for byte). A second install changes nothing.\n"
+	"(the config restored byte for byte, reaper.conf removed if unchanged). A second install\n"
+	"changes nothing.\n"
 	"\n"
 	"  --host-root DIR  the node's root filesystem (a DaemonSet mounts it, e.g. /host); default /\n"
 	"  --prefix DIR     where under the host root to install (default /usr/local)\n"
 	"  --config FILE    containerd's root config (default /etc/containerd/config.toml)\n"
 	"  --handler NAME   the CRI runtime handler to declare (default reaper-v2)\n"
+	"  --node-config FILE  the node settings (KEY=VALUE lines, docs/operations.md) to install\n"
 	"  --restart MODE   systemd: when the config changed, run `systemctl restart containerd` in\n"
 	"                   pid 1's mount namespace (a pod needs hostPID); none (default): leave\n"
 	"                   containerd running, restart it yourself\n"

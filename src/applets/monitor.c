@@ -13,7 +13,9 @@ static const char usage[] =
 	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--exec EXEC_ID]\n"
 	"                      [--console-socket PATH | --console-fd FD] ID\n"
 	"Started by reaper-runtime create/exec and by the shim: forks the workload, holds it until\n"
-	"start, waits for it and records its exit in the state directory.\n";
+	"start, waits for it and records its exit in the state directory. Logs to the node setting\n"
+	"REAPER_MONITOR_LOG (none by default); refuses the workload while the node configuration\n"
+	"(/etc/reaper/reaper.conf, or $REAPER_CONFIG) has an error.\n";
 
 static int monitor_main(int argc, char **argv)
 {
@@ -27,7 +29,7 @@ static int monitor_main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct monitor_request req = {
-		.root = STATE_DEFAULT_ROOT, .ns = "default", .console_fd = -1, .stdio = {-1, -1, -1}};
+		.root = state_root(), .ns = "default", .console_fd = -1, .stdio = {-1, -1, -1}};
 	int sync_fd = -1, opt;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -59,7 +61,7 @@ static int monitor_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	req.id = argv[optind];
-	log_open_from_env("REAPER_MONITOR_LOG", NULL);
+	log_open_from_config("REAPER_MONITOR_LOG", NULL);
 	return monitor_run(&req, sync_fd);
 }
 

@@ -9,6 +9,7 @@
 
 #include "applet.h"
 #include "cleanup.h"
+#include "config.h"
 #include "container.h"
 #include "overlay.h"
 
@@ -17,7 +18,8 @@ static const char usage[] = "usage: reaper overlay [status | reset [--force]]\n"
 			    "          workloads have written, how many containers are alive\n"
 			    "  reset   unmount the namespace and its layers: everything workloads wrote is\n"
 			    "          discarded. Refused while a container is alive, unless --force.\n"
-			    "Honours REAPER_OVERLAY_BASE and REAPER_ROOT.\n";
+			    "Uses the node settings REAPER_OVERLAY_BASE and REAPER_ROOT; refuses to act\n"
+			    "while the node configuration has an error.\n";
 
 /* Containers created or running, in every namespace under the state root. */
 static int live_containers(void)
@@ -81,12 +83,19 @@ static int reset(bool force)
 static int overlay_main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "status";
-	if (strcmp(cmd, "status") == 0 && argc <= 2)
-		return status();
-	if (strcmp(cmd, "reset") == 0 && (argc == 2 || (argc == 3 && strcmp(argv[2], "--force") == 0)))
-		return reset(argc == 3);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
+	bool show = strcmp(cmd, "status") == 0 && argc <= 2;
+	bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
+	if (!show && !(strcmp(cmd, "reset") == 0 && (argc == 2 || force))) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	/* A bad REAPER_OVERLAY_BASE would point at another overlay: say so rather than act there. */
+	cleanup_error struct error *err = NULL;
+	if (config_load(&err) < 0) {
+		fprintf(stderr, "reaper overlay: node configuration: %s\n", err_message(err));
+		return EXIT_FAIL;
+	}
+	return show ? status() : reset(force);
 }
 
 REAPER_APPLET(overlay, "overlay", overlay_main, "show or discard the node's shared overlay", usage);

@@ -18,6 +18,7 @@
 #include "applet.h"
 #include "array.h"
 #include "cleanup.h"
+#include "config.h"
 #include "fsutil.h"
 #include "log.h"
 #include "pidfd.h"
@@ -31,7 +32,7 @@ static const char usage[] =
 	"inside the node's shared overlay mount namespace (no other namespaces, no cgroups).\n"
 	"\n"
 	"Global options:\n"
-	"  --root DIR           state directory (default /run/reaper)\n"
+	"  --root DIR           state directory (default: the node setting REAPER_ROOT, /run/reaper)\n"
 	"  --namespace NS       state namespace under the root (default \"default\")\n"
 	"  --log FILE           log file (default: none)\n"
 	"  --log-format FORMAT  text or json\n"
@@ -49,6 +50,10 @@ static const char usage[] =
 	"  exec [--process FILE | [--tty] [--cwd DIR] [--env K=V]... [--user UID[:GID]] ID CMD...]\n"
 	"       [--detach] [--pid-file FILE] [--console-socket PATH] ID\n"
 	"  features\n"
+	"\n"
+	"Node settings come from /etc/reaper/reaper.conf ($REAPER_CONFIG names another file) and\n"
+	"the environment (REAPER_ROOT, REAPER_RUNTIME_LOG, ...; `reaper doctor` lists them); a bad\n"
+	"one fails create, run and exec. REAPER_NAMESPACE sets the default of --namespace.\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the operation failed, 2 for a usage error; run and a\n"
 	"non-detached exec exit with the process's own status.\n";
@@ -437,13 +442,18 @@ static int cmd_delete(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* creates: the command makes a process, so a bad node setting fails it (container_create); the
+ * others go on with that setting at its default, so a broken file never blocks a cleanup. */
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *cli, int argc, char **argv);
+	bool creates;
 } commands[] = {
-	{"create", cmd_create}, {"delete", cmd_delete}, {"exec", cmd_exec}, {"features", cmd_features},
-	{"kill", cmd_kill},     {"list", cmd_list},     {"ps", cmd_ps},     {"run", cmd_run},
-	{"start", cmd_start},   {"state", cmd_state},
+	{"create", cmd_create, true}, {"delete", cmd_delete, false},
+	{"exec", cmd_exec, true},     {"features", cmd_features, false},
+	{"kill", cmd_kill, false},    {"list", cmd_list, false},
+	{"ps", cmd_ps, false},        {"run", cmd_run, true},
+	{"start", cmd_start, false},  {"state", cmd_state, false},
 };
 
 static int parse_globals(struct cli *cli, int argc, char **argv)
@@ -487,14 +497,17 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 	}
 	struct error *err = NULL;
 	if (log_path != NULL ? log_open(log_path, format, level, &err) < 0
-			     : log_open_from_env("REAPER_RUNTIME_LOG", &err) < 0)
+			     : log_open_from_config("REAPER_RUNTIME_LOG", &err) < 0)
 		return cli_fail(cli, err);
 	return 0;
 }
 
 static int runtime_main(int argc, char **argv)
 {
+	cleanup_error struct error *config_err = NULL;
+	config_load(&config_err);
 	struct cli cli = {.rt = {.root = state_root(), .ns = "default"}, .prog = APPLET_RUNTIME_NAME};
+	/* Not a node setting: a default for this command line, as --namespace. */
 	const char *ns = getenv("REAPER_NAMESPACE");
 	if (ns && *ns)
 		cli.rt.ns = ns;
@@ -509,6 +522,12 @@ static int runtime_main(int argc, char **argv)
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;
 			reset_getopt();
+			if (config_err != NULL && !commands[i].creates) {
+				fprintf(stderr, "%s: warning: node configuration: %s (the default is used)\n",
+					cli.prog, err_message(config_err));
+				log_warn("node configuration: %s (the default is used)",
+					 err_message(config_err));
+			}
 			return commands[i].fn(&cli, sub_argc, sub_argv);
 		}
 	}

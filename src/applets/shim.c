@@ -15,9 +15,10 @@ static const char usage[] =
 	"  start   find the pod's shim or start one; print its address\n"
 	"  delete  clean up task ID without the daemon; print a DeleteResponse\n"
 	"  (none)  the daemon, serving the Task API on the socket passed as fd 3\n"
-	"Environment: TTRPC_ADDRESS (containerd's ttrpc socket, for events), REAPER_ROOT (state,\n"
-	"default /run/reaper), REAPER_OVERLAY_BASE, REAPER_SHIM_LOG (log file instead of the bundle's log "
-	"FIFO).\n";
+	"Environment: TTRPC_ADDRESS (containerd's ttrpc socket, for events). Node settings (from\n"
+	"/etc/reaper/reaper.conf or $REAPER_CONFIG, overridden by the environment): REAPER_ROOT (state,\n"
+	"default /run/reaper), REAPER_OVERLAY_BASE, REAPER_SHIM_LOG (log file instead of the bundle's\n"
+	"log FIFO), REAPER_LOG_LEVEL...; `reaper doctor` lists them. A bad setting fails Create.\n";
 
 static int shim_main(int argc, char **argv)
 {

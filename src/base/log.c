@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "config.h"
 
 static struct {
 	int fd;
 	bool owned;
 	enum log_format format;
 	enum log_level level;
+	bool config_warned; /* the node configuration's warnings were logged */
 } logger = {.fd = -1};
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
@@ -29,6 +31,11 @@ void log_use_fd(int fd, enum log_format format, enum log_level level)
 	logger.owned = false;
 	logger.format = format;
 	logger.level = level;
+	if (!logger.config_warned) {
+		logger.config_warned = true;
+		for (char *const *w = config_warnings(); *w != NULL; w++)
+			log_warn("node configuration: %s", *w);
+	}
 }
 
 int log_open(const char *path, enum log_format format, enum log_level level, struct error **err)
@@ -67,20 +74,22 @@ int log_parse_level(const char *name, enum log_level *out)
 	return -1;
 }
 
-int log_open_from_env(const char *var, struct error **err)
+enum log_level log_config_level(enum log_level fallback)
 {
-	const char *path = getenv(var);
+	enum log_level level = fallback;
+	if (config_is_set("REAPER_LOG_LEVEL"))
+		log_parse_level(config_get("REAPER_LOG_LEVEL"), &level);
+	return level;
+}
+
+int log_open_from_config(const char *key, struct error **err)
+{
+	const char *path = config_get(key);
 	if (path == NULL || *path == '\0')
 		return 0;
 	enum log_format format = LOG_FORMAT_TEXT;
-	enum log_level level = LOG_LEVEL_INFO;
-	const char *f = getenv("REAPER_LOG_FORMAT");
-	const char *l = getenv("REAPER_LOG_LEVEL");
-	if (f != NULL && log_parse_format(f, &format) < 0)
-		return err_new(err, ERR_INVALID, "REAPER_LOG_FORMAT: unknown format '%s'", f);
-	if (l != NULL && log_parse_level(l, &level) < 0)
-		return err_new(err, ERR_INVALID, "REAPER_LOG_LEVEL: unknown level '%s'", l);
-	return log_open(path, format, level, err);
+	log_parse_format(config_get("REAPER_LOG_FORMAT"), &format);
+	return log_open(path, format, log_config_level(LOG_LEVEL_INFO), err);
 }
 
 void log_set_level(enum log_level level)

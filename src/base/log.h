@@ -12,10 +12,15 @@ enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 /* Append to a file (created 0600). */
 int log_open(const char *path, enum log_format format, enum log_level level, struct error **err);
-/* Log to an fd the caller already holds (the shim's bundle log FIFO, or stderr). */
+/* Log to an fd the caller already holds (the shim's bundle log FIFO, or stderr). The first log
+ * a process opens gets the node configuration's warnings (unknown keys...). */
 void log_use_fd(int fd, enum log_format format, enum log_level level);
-/* Configure from environment: VAR names a log file; REAPER_LOG_LEVEL and REAPER_LOG_FORMAT refine it. */
-int log_open_from_env(const char *var, struct error **err);
+/* Log to the file the node setting KEY names (REAPER_SHIM_LOG, REAPER_MONITOR_LOG, ...; config.h),
+ * at the level and in the format of REAPER_LOG_LEVEL and REAPER_LOG_FORMAT. An empty setting
+ * leaves the log closed. */
+int log_open_from_config(const char *key, struct error **err);
+/* REAPER_LOG_LEVEL when the file or the environment sets it, else fallback. */
+enum log_level log_config_level(enum log_level fallback);
 void log_set_level(enum log_level level);
 void log_close(void);
 int log_fd(void);

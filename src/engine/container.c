@@ -16,6 +16,7 @@
 #include "annotations.h"
 #include "cleanup.h"
 #include "clock.h"
+#include "config.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "monitor.h"
@@ -113,6 +114,10 @@ int container_create(const struct runtime *rt, const struct create_options *o, s
 {
 	if (state_validate_process(rt, o->id, o->exec_id, err) < 0)
 		return -1;
+	/* A bad node setting refuses every workload, before anything is made. */
+	if (config_load(err) < 0)
+		return err_wrap(err, "create %s %s: node configuration", state_process_kind(o->exec_id),
+				state_process_name(o->id, o->exec_id));
 	struct spec spec = {0};
 	bool terminal = false;
 	if (check_request(rt, o, &spec, &terminal, err) < 0)

@@ -24,7 +24,8 @@ struct create_options {
 	int *exit_fd;               /* if not NULL: gets an fd that reaches EOF once the exit is recorded */
 };
 
-/* Create: the process exists, held before execve; out gets its record (pid, monitor pid). */
+/* Create: the process exists, held before execve; out gets its record (pid, monitor pid).
+ * Refused, with nothing made, while the node configuration (config.h) has an error. */
 int container_create(const struct runtime *rt, const struct create_options *opts, struct proc_state *out,
 		     struct error **err);
 /* Start a created process; returns once execve happened (or failed). */

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "config.h"
 #include "console.h"
 #include "container.h"
 #include "fsutil.h"
@@ -100,6 +101,9 @@ static int prepare_console(const struct monitor_request *req, struct preparation
 static int prepare(const struct monitor_request *req, const char *dir, struct preparation *prep,
 		   struct error **err)
 {
+	/* The creator checked the settings; the file may have changed since. */
+	if (config_load(err) < 0)
+		return err_wrap(err, "node configuration");
 	struct proc_state st;
 	if (state_read(dir, &st, err) < 0)
 		return -1;

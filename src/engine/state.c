@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "fsutil.h"
 
 #define RECORD_NAME      "state.json"
@@ -28,8 +29,7 @@ const char *proc_status_name(enum proc_status status)
 
 const char *state_root(void)
 {
-	const char *root = getenv("REAPER_ROOT");
-	return root && *root ? root : STATE_DEFAULT_ROOT;
+	return config_get("REAPER_ROOT");
 }
 
 int state_validate_id(const char *what, const char *id, struct error **err)

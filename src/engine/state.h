@@ -16,8 +16,7 @@
 
 #include "error.h"
 
-#define STATE_DEFAULT_ROOT "/run/reaper"
-#define STATE_ID_MAX       256
+#define STATE_ID_MAX 256
 
 enum proc_status { PROC_CREATING, PROC_CREATED, PROC_RUNNING, PROC_STOPPED };
 
@@ -39,7 +38,8 @@ struct proc_state {
 	json_t *annotations; /* object, owned; NULL means none */
 };
 
-/* $REAPER_ROOT, or STATE_DEFAULT_ROOT: where the shim, the CLI and `reaper doctor` keep state. */
+/* The node setting REAPER_ROOT (config.h; default /run/reaper): where the shim, the CLI and
+ * `reaper doctor` keep state. */
 const char *state_root(void);
 
 /* Ids and exec ids: 1..256 bytes of [A-Za-z0-9_+.-], not "." or "..". what names it in errors. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "fsutil.h"
 #include "rootfs.h"
 
@@ -26,8 +27,7 @@
 
 const char *overlay_base(void)
 {
-	const char *base = getenv("REAPER_OVERLAY_BASE");
-	return base && *base ? base : OVERLAY_DEFAULT_BASE;
+	return config_get("REAPER_OVERLAY_BASE");
 }
 
 static char *base_path(const char *base, const char *name)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "shim_commands.h"
 #include "events.h"
 #include "log.h"
@@ -66,17 +67,15 @@ static int watch_signals(struct shim *shim, struct error **err)
 	return loop_add(shim->loop, shim->signal_fd, EPOLLIN, on_signal, shim, err);
 }
 
-/* The bundle's log FIFO (containerd copies it into its own log), or $REAPER_SHIM_LOG. The level is
- * debug when containerd runs with -debug or REAPER_LOG_LEVEL says so. */
+/* The bundle's log FIFO (containerd copies it into its own log), or the file the node setting
+ * REAPER_SHIM_LOG names. The level is debug when containerd runs with -debug, unless
+ * REAPER_LOG_LEVEL says otherwise. */
 static void open_log(bool debug)
 {
-	enum log_level level = debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
-	const char *wanted = getenv("REAPER_LOG_LEVEL");
-	if (wanted != NULL)
-		log_parse_level(wanted, &level);
+	enum log_level level = log_config_level(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	struct error *err = NULL;
-	if (getenv("REAPER_SHIM_LOG") != NULL) {
-		log_open_from_env("REAPER_SHIM_LOG", &err);
+	if (*config_get("REAPER_SHIM_LOG") != '\0') {
+		log_open_from_config("REAPER_SHIM_LOG", &err);
 		err_free(&err);
 	} else {
 		int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -148,7 +147,14 @@ static char *listening_path(int fd)
 
 int shim_command_serve(const struct shim_args *a)
 {
+	/* A bad setting does not stop the daemon: it is logged here, and Create and Exec fail with it
+	 * (container_create), so kubelet shows it. The settings are read once, at start. */
+	struct error *err = NULL;
+	config_load(&err);
 	open_log(a->debug);
+	if (err != NULL)
+		log_error("node configuration: %s: Create and Exec fail until it is fixed", err_message(err));
+	err_free(&err);
 	struct shim shim = {.rt = {.root = state_root(), .ns = a->ns}, .signal_fd = -1};
 	shim.socket_path = listening_path(SHIM_LISTEN_FD);
 	if (shim.socket_path == NULL) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Reaper's shim through containerd 1.6 with `ctr run`: output, exit codes, a missing program,
-# stdin, stderr, a large output, environment, working directory, user, inherited fds.
+# stdin, stderr, a large output, environment, working directory, user, inherited fds; a bad node
+# setting refuses Create.
 set -euo pipefail
 source "$(dirname "$0")/lib/shim.sh"
 
@@ -65,6 +66,22 @@ missing_leaves_nothing() {
 }
 missing_leaves_nothing "$(tid miss1)" /no/such/program
 missing_leaves_nothing "$(tid miss2)" no-such-program-in-path
+
+e2e_log "a bad node setting fails Create with the error (file, line, key) and leaves nothing"
+printf '# node settings\nREAPER_FILTER_MODE=merge\n' >"$REAPER_CONFIG"
+id=$(tid badconf)
+set +e
+err=$(rrun --rm "$E2E_IMAGE" "$id" /bin/true 2>&1 >/dev/null)
+rc=$?
+set -e
+: >"$REAPER_CONFIG"
+((rc != 0)) || e2e_fail "ctr run succeeded with a bad node setting"
+e2e_assert_contains "$err" "create container $id: node configuration: $REAPER_CONFIG:2: REAPER_FILTER_MODE: must be append or replace, not \"merge\"" "error of ctr run"
+! task_listed "$id" || e2e_fail "task $id listed after a refused create: $(ctrd tasks ls)"
+[[ ! -e "$REAPER_ROOT/$SHIM_NS/$id" ]] || e2e_fail "state dir of $id left"
+e2e_wait_until 5 no_monitors || e2e_fail "monitor left after the refused create: $(shim_monitors)"
+grep -qF "node configuration: $REAPER_CONFIG:2: REAPER_FILTER_MODE" "$SHIM_LOG" ||
+	e2e_fail "the shim did not log the bad setting: $(tail -n5 "$SHIM_LOG")"
 
 e2e_log "stdin reaches the process (ctr 1.6 passes no EOF: head -n1)"
 out=$(echo stdin-line | timeout 20 ctr -a "$CTRD_SOCK" run --rm --runtime "$SHIM_RUNTIME" "$E2E_IMAGE" "$(tid stdin)" head -n1)

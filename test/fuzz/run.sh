@@ -12,7 +12,8 @@ out=${FUZZ_OUT:-$build/findings}
 CC=clang cmake -S "$src" -B "$build" -DREAPER_FUZZ=ON -DREAPER_STATIC=OFF -DREAPER_TESTS=ON \
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	>/dev/null
-cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client fuzz_spec fuzz_toml >/dev/null
+cmake --build "$build" -j2 --target fuzz_ttrpc_frame fuzz_ttrpc_server fuzz_ttrpc_client fuzz_spec fuzz_toml \
+	fuzz_config >/dev/null
 
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
@@ -20,7 +21,7 @@ trap 'rm -rf "$corpus"' EXIT
 # id, a Data frame, and an OK response to stream 1 carrying KeyValue{k, v}.
 echo_req='\x0a\x03f.S\x12\x04Echo\x1a\x06\x0a\x01k\x12\x01v'
 later_req='\x0a\x03f.S\x12\x05Later\x1a\x00\x20\xc0\x84\x3d'
-mkdir -p "$corpus"/{ttrpc_frame,ttrpc_server,ttrpc_client,spec,toml} "$out"
+mkdir -p "$corpus"/{ttrpc_frame,ttrpc_server,ttrpc_client,spec,toml,config} "$out"
 printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/ttrpc_server/echo"
 printf "\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req\x00\x00\x00\x12\x00\x00\x00\x03\x01\x00$later_req" >"$corpus/ttrpc_server/later"
 printf "\x00\x00\x00\x13\x00\x00\x00\x02\x01\x00$echo_req" >"$corpus/ttrpc_server/even"
@@ -52,8 +53,19 @@ line"""
   when = 1979-05-27 07:32:00Z
 TOML
 
+# A node settings file: comments, quotes, an inline comment, a list, an unknown key, a bad value.
+cat >"$corpus/config/reaper.conf" <<'CONF'
+# Reaper's node settings
+REAPER_ROOT=/run/reaper
+  REAPER_LOG_LEVEL = "debug"   # quoted
+REAPER_FILTER_PATHS='/srv/a b':/etc/*.key # globs
+REAPER_FILTER_ENABLED=yes
+REAPER_DNS_MODE=kubernetes
+REAPER_FILTER_MODE=merge
+CONF
+
 status=0
-for target in ttrpc_frame ttrpc_server ttrpc_client spec toml; do
+for target in ttrpc_frame ttrpc_server ttrpc_client spec toml config; do
 	echo "fuzz_$target: ${secs}s"
 	(cd "$out" && "$build/test/fuzz_$target" -max_total_time="$secs" -max_len=65536 \
 		-print_final_stats=1 "$corpus/$target" 2>"$out/$target.log") || {

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helm_lite  # noqa: E402
 
 CHART = "deploy/helm/reaper"
-TEMPLATE_ORDER = ["namespace.yaml", "rbac.yaml", "runtimeclass.yaml", "daemonset.yaml"]
+TEMPLATE_ORDER = ["namespace.yaml", "rbac.yaml", "runtimeclass.yaml", "config.yaml", "daemonset.yaml"]
 RUNTIME_CLASS = "reaper-v2"
 HANDLER = "reaper-v2"
 NAMESPACE = "reaper-system"
@@ -47,6 +47,9 @@ VARIANTS = [
     ("uninstall, nodeLabel.manage=false", ["mode=uninstall", "nodeLabel.manage=false"], "uninstall"),
     ("install.doctor=false", ["install.doctor=false"], "install"),
     ("install.restart=none", ["install.restart=none"], "install"),
+    ("node settings", ["config.REAPER_FILTER_MODE=replace", "config.REAPER_FILTER_PATHS=/srv/secret",
+                       "config.REAPER_FILTER_ENABLED=true"], "install"),
+    ("uninstall with node settings", ["mode=uninstall", "config.REAPER_SYSCTLS=ignore"], "uninstall"),
     ("custom names", ["runtimeClass.name=fast", "runtimeClass.handler=reaper-fast",
                       "nodeLabel.key=example.com/reaper", "install.prefix=/opt/reaper",
                       "image.repository=registry.example.com/reaper", "image.tag=dev",
@@ -368,9 +371,20 @@ def applet_name_macros(root):
         return dict(re.findall(r'^#define ([A-Z_]+)\s+"([^"]+)"', fh.read(), re.M))
 
 
+def reaper_settings(root):
+    """The node settings' names, from the key table of src/base/config.c."""
+    with open(os.path.join(root, "src/base/config.c")) as fh:
+        return set(re.findall(r'^\t\{"(REAPER_[A-Z_]+)"', fh.read(), re.M))
+
+
+class Applets(dict):
+    """applet name -> its long options; .settings: the node settings' names."""
+
+
 def reaper_applets(root):
     """applet name -> its long options, from the REAPER_APPLET lines and longopts tables."""
-    applets = {}
+    applets = Applets()
+    applets.settings = reaper_settings(root)
     macros = applet_name_macros(root)
     adir = os.path.join(root, "src/applets")
     for f in sorted(os.listdir(adir)):
@@ -401,6 +415,46 @@ def parse_options(args):
         else:
             stray.append(a)
     return opts, stray
+
+
+def check_node_config(by_kind, spec, ds, inst, iopts, mode, iw, r, settings):
+    """--node-config names a file of a ConfigMap volume of the set, holding known settings."""
+    cms = {o["metadata"]["name"]: o for o in by_kind.get("ConfigMap", [])}
+    path = iopts.get("node-config")
+    annotations = ((ds["spec"].get("template") or {}).get("metadata") or {}).get("annotations") or {}
+    if path is None:
+        r.expect(not cms, iw, f"ConfigMaps {sorted(cms)} that no --node-config reads")
+        r.expect("reaper.io/node-config-sha256" not in annotations, iw,
+                 "a node-config checksum without --node-config")
+        return
+    r.expect(mode == "install", iw, "--node-config in uninstall mode")
+    vols = {v["name"]: v for v in spec.get("volumes") or []}
+    found = None
+    for m in inst.get("volumeMounts") or []:
+        src = (vols.get(m.get("name")) or {}).get("configMap")
+        mp = str(m.get("mountPath", "")).rstrip("/")
+        if src and str(path).startswith(mp + "/"):
+            found = (src.get("name"), path[len(mp) + 1:], m)
+    if not r.expect(found, iw, f"--node-config={path} is not a file of a ConfigMap volume"):
+        return
+    name, key, mount = found
+    r.expect(mount.get("readOnly") is True, iw, "the settings' ConfigMap must be mounted readOnly")
+    cm = cms.get(name)
+    if not r.expect(cm is not None, iw, f"ConfigMap {name!r} is not in the set"):
+        return
+    text = (cm.get("data") or {}).get(key)
+    if not r.expect(isinstance(text, str), iw, f"ConfigMap {name} has no data key {key!r}"):
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        k, eq, _ = line.partition("=")
+        r.expect(eq and k.strip() in settings, iw,
+                 f"{name}/{key} line {n}: {line!r} is not KEY=VALUE of a setting Reaper knows "
+                 "(src/base/config.c)")
+    r.expect("reaper.io/node-config-sha256" in annotations, iw,
+             "no reaper.io/node-config-sha256 annotation: new settings would not roll the pods")
 
 
 def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namespace=False):
@@ -476,6 +530,7 @@ def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namesp
              f"--restart={iopts.get('restart')}: systemd or none")
     handler = iopts.get("handler", HANDLER)
     order = [s[0] for s in steps]
+    check_node_config(by_kind, spec, ds, inst, iopts, mode, iw, r, applets.settings)
 
     label = None
     labels = [s[1] for s in steps if s[0] == "label"]
@@ -597,6 +652,14 @@ HELM_LITE_CASES = [
     ("{{ toYaml .m | indent 2 }}", {"m": {"k": "10%"}}, "  k: 10%"),
     ('{{ define "t" }}[{{ .k }}]{{ end }}{{ include "t" .m }}', {"m": {"k": 3}}, "[3]"),
     ("{{ $.k }}{{ .b }}", {"k": "r", "b": True}, "rtrue"),
+    ("{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}", {"m": {"b": 2, "a": "x", "c": False}},
+     "a=x;b=2;c=false;"),
+    ("{{ range $i, $e := .l }}{{ $i }}{{ $e }}{{ . }}{{ end }}", {"l": ["a", "b"]}, "0aa1bb"),
+    ("{{ range $v := .l }}{{ $v }}{{ $.k }}{{ end }}", {"l": [1], "k": "r"}, "1r"),
+    ("{{ range .l }}[{{ . }}]{{ else }}none{{ end }}", {"l": []}, "none"),
+    ("{{ range $k, $v := .m }}\n{{ $k }}={{ $v }}\n{{- end }}", {"m": {"K": "v"}}, "\nK=v"),
+    ('{{ "abc" | sha256sum }}', {},
+     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
 ]
 
 
@@ -609,7 +672,8 @@ def check_helm_lite(r):
         r.expect(got == want, "helm_lite", f"{text!r} with {values}: {got!r}, expected {want!r}")
     for text, values, needle in [("{{ .nope }}", {}, ".nope: no such value"),
                                  ("{{ if .a }}x", {"a": 1}, "missing {{ end }}"),
-                                 ("{{ range .l }}{{ end }}", {"l": []}, "not supported"),
+                                 ('{{ template "t" }}', {}, "not supported"),
+                                 ("{{ range .l }}{{ $x }}{{ end }}", {"l": [1]}, "undefined variable $x"),
                                  ("{{ .m }}", {"m": {"a": 1}}, "cannot print"),
                                  ('{{ fail "stop" }}', {}, "fail: stop")]:
         try:
@@ -617,7 +681,7 @@ def check_helm_lite(r):
             r.fail("helm_lite", f"{text!r} rendered; expected an error saying {needle!r}")
         except helm_lite.RenderError as e:
             r.expect(needle in str(e), "helm_lite", f"{text!r}: error {e}, expected {needle!r}")
-    r.ok(f"helm_lite renders {len(HELM_LITE_CASES)} cases as Helm does and refuses 5 bad ones")
+    r.ok(f"helm_lite renders {len(HELM_LITE_CASES)} cases as Helm does and refuses 6 bad ones")
 
 
 def check_yaml_files(root, r):
@@ -877,13 +941,34 @@ def _daemonset(root, rel):
     return next(o for o in objs if o.get("kind") == "DaemonSet"), objs
 
 
-def _map_host(value, host):
-    """/host inside the pod is the node's /: here a temporary directory."""
+def _map_host(value, host, mounts=None):
+    """/host inside the pod is the node's /: here a temporary directory; so are MOUNTS, the
+    pod's other mount paths -> local directories."""
+    for path, local in (mounts or {}).items():
+        value = re.sub(r"(^|=|:)" + re.escape(path) + r"(?=/|$|:)", lambda m: m.group(1) + local, value)
     return re.sub(r"(^|=|:)/host(?=/|$|:)", lambda m: m.group(1) + host, value)
 
 
-def _reaper_argv(reaper, c, host):
-    args = [_map_host(a, host) for a in c["args"]]
+def _configmap_mounts(c, spec, objs, tmp):
+    """Write each ConfigMap volume c mounts into a directory under tmp: mountPath -> directory."""
+    cms = {o["metadata"]["name"]: o for o in objs if o.get("kind") == "ConfigMap"}
+    vols = {v["name"]: v for v in spec.get("volumes") or []}
+    mounts = {}
+    for m in c.get("volumeMounts") or []:
+        src = (vols.get(m["name"]) or {}).get("configMap")
+        if not src:
+            continue
+        local = os.path.join(tmp, "configmap-" + m["name"])
+        os.makedirs(local, exist_ok=True)
+        for key, text in (cms[src["name"]].get("data") or {}).items():
+            with open(os.path.join(local, key), "w") as f:
+                f.write(text)
+        mounts[m["mountPath"]] = local
+    return mounts
+
+
+def _reaper_argv(reaper, c, host, mounts=None):
+    args = [_map_host(a, host, mounts) for a in c["args"]]
     # Never restart a real containerd from a test: the restart itself needs a node.
     args = ["--restart=none" if a == "--restart=systemd" else a for a in args]
     env = {"PATH": "/usr/bin:/bin"}
@@ -1004,8 +1089,38 @@ def cmd_simulate(root, reaper):
         left = _files(host)
         if left:
             raise SystemExit(f"FAIL  uninstall left {left} on the host root")
-    print("simulate: install (twice), doctor, label, pause, unlabel, uninstall: the host root "
-          "is empty again")
+
+        name, sets, _ = next(v for v in VARIANTS if v[0] == "node settings")
+        print(f"-- install DaemonSet of the chart with {name} ({' '.join(sets)})")
+        objs = []
+        for t, text in render(root, sets).items():
+            if t.endswith(".yaml"):
+                objs += [o for o in yaml.safe_load_all(text) if o]
+        ds = next(o for o in objs if o.get("kind") == "DaemonSet")
+        spec = pod_spec_of(ds)
+        for c in spec["initContainers"]:
+            if c["args"][0] == "label":
+                continue
+            argv, env = _reaper_argv(reaper, c, host, _configmap_mounts(c, spec, objs, tmp))
+            out = _run(argv, env, f"init container {c['name']} ({name})")
+            if c["args"][0] == "doctor" and \
+                    f"REAPER_FILTER_MODE=replace  ({host}/etc/reaper/reaper.conf:" not in out:
+                raise SystemExit("FAIL  the doctor does not show the chart's REAPER_FILTER_MODE "
+                                 "from the node's reaper.conf")
+        cm = next(o for o in objs if o.get("kind") == "ConfigMap")
+        with open(os.path.join(host, "etc/reaper/reaper.conf")) as f:
+            if f.read() != cm["data"]["reaper.conf"]:
+                raise SystemExit("FAIL  the node's reaper.conf is not the chart's ConfigMap")
+        ds, _ = _daemonset(root, "deploy/manifests/uninstall.yaml")
+        for c in pod_spec_of(ds)["initContainers"]:
+            if c["args"][0] != "label":
+                argv, env = _reaper_argv(reaper, c, host)
+                _run(argv, env, f"init container {c['name']}")
+        left = _files(host)
+        if left:
+            raise SystemExit(f"FAIL  uninstall left {left} on the host root")
+    print("simulate: install (twice), doctor, label, pause, unlabel, uninstall, and install with "
+          "node settings: the host root is empty again")
     return 0
 
 

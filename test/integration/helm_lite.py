@@ -7,8 +7,10 @@ construct is an error rather than an empty string.
 
 Supported: text, {{- and -}} trimming, comments, pipelines with |, parentheses, fields of .
 and $ (.Values.a.b, .Release.Name, .Chart.AppVersion), string/number/bool literals,
-if/else/end, with/else/end, define/include, and the functions in FUNCS below.
+if/else/end, with/else/end, range/else/end over maps (sorted keys, as Go) and lists with
+optional $key, $value variables, define/include, and the functions in FUNCS below.
 """
+import hashlib
 import json
 import os
 import re
@@ -51,7 +53,9 @@ def _lex(text, name):
 
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|(\|)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?)'
+                    r'|(\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)'
                     r'|(\$?(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.|\$)|([A-Za-z_][A-Za-z0-9_]*))')
+_RANGE_VARS = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*)?:=\s*(.*)$", re.S)
 
 
 def _tokens(expr, where):
@@ -63,7 +67,7 @@ def _tokens(expr, where):
         if not m or m.end() == pos:
             raise RenderError(f"{where}: cannot parse '{expr[pos:]}' in '{expr}'")
         pos = m.end()
-        lp, rp, bar, dq, bq, num, field, ident = m.groups()
+        lp, rp, bar, dq, bq, num, var, field, ident = m.groups()
         if lp:
             out.append(("(",))
         elif rp:
@@ -76,6 +80,8 @@ def _tokens(expr, where):
             out.append(("lit", bq[1:-1]))
         elif num:
             out.append(("lit", float(num) if "." in num else int(num)))
+        elif var:
+            out.append(("var", var))
         elif field:
             out.append(("field", field))
         elif ident in ("true", "false"):
@@ -121,7 +127,8 @@ def _parse_pipeline(toks, where):
 
 def _parse(items):
     """A tree of nodes: ('text', s) | ('out', pipe) | ('if'|'with', pipe, body, else_body)
-    | ('define', name, body). Returns (nodes, defines)."""
+    | ('range', pipe, body, else_body, where, (key var, value var)) | ('define', name, body).
+    Returns (nodes, defines)."""
     defines = {}
     pos = 0
 
@@ -144,7 +151,13 @@ def _parse(items):
                 if word == "else" and rest:
                     raise RenderError(f"{where}: 'else {rest}' is not supported")
                 return nodes, word
-            if word in ("if", "with"):
+            if word in ("if", "with", "range"):
+                names = (None, None)
+                m = _RANGE_VARS.match(rest) if word == "range" else None
+                if m:
+                    # Go: one variable is the element; two are the key (or index) and the element.
+                    names = (m.group(1), m.group(2)) if m.group(2) else (None, m.group(1))
+                    rest = m.group(3)
                 pipe = _parse_pipeline(_tokens(rest, where), where)
                 then, how = block(("end", "else"))
                 other = []
@@ -152,14 +165,14 @@ def _parse(items):
                     other, how = block(("end",))
                 if how != "end":
                     raise RenderError(f"{where}: {word} without end")
-                nodes.append((word, pipe, then, other, where))
+                nodes.append((word, pipe, then, other, where) + ((names,) if word == "range" else ()))
             elif word == "define":
                 name = json.loads(rest)
                 inner, how = block(("end",))
                 if how != "end":
                     raise RenderError(f"{where}: define without end")
                 defines[name] = inner
-            elif word in ("range", "template", "block") or re.match(r"\$[A-Za-z_]", word):
+            elif word in ("template", "block") or re.match(r"\$[A-Za-z_]\w*\s*:?=", body):
                 raise RenderError(f"{where}: '{word}' is not supported by this renderer")
             else:
                 nodes.append(("out", _parse_pipeline(_tokens(body, where), where), where))
@@ -240,6 +253,7 @@ FUNCS = {
     "or": _or,
     "fail": _fail,
     "required": _required,
+    "sha256sum": lambda s: hashlib.sha256(str(s).encode()).hexdigest(),
 }
 
 
@@ -257,6 +271,7 @@ class _Renderer:
     def __init__(self, defines, root):
         self.defines = defines
         self.root = root
+        self.vars = {}  # the variables of the enclosing ranges
 
     def field(self, path, dot, where):
         base, parts = (self.root, path[1:].split(".")) if path.startswith("$") else \
@@ -272,10 +287,23 @@ class _Renderer:
             v = v[p]
         return v
 
+    def variable(self, path, where):
+        name, *parts = path[1:].split(".")
+        if name not in self.vars:
+            raise RenderError(f"{where}: undefined variable ${name}")
+        v = self.vars[name]
+        for p in parts:
+            if not isinstance(v, dict) or p not in v:
+                raise RenderError(f"{where}: {path}: no such value")
+            v = v[p]
+        return v
+
     def operand(self, t, dot, where):
         kind = t[0]
         if kind == "lit":
             return t[1]
+        if kind == "var":
+            return self.variable(t[1], where)
         if kind == "field":
             return self.field(t[1], dot, where)
         if kind == "pipe":
@@ -290,7 +318,11 @@ class _Renderer:
                 raise RenderError(f"{where}: include takes a name and a context")
             if args[0] not in self.defines:
                 raise RenderError(f"{where}: include of undefined template {args[0]!r}")
-            return self.nodes(self.defines[args[0]], args[1])
+            saved, self.vars = self.vars, {}  # a template sees no variable of its caller
+            try:
+                return self.nodes(self.defines[args[0]], args[1])
+            finally:
+                self.vars = saved
         fn = FUNCS.get(name)
         if fn is None:
             raise RenderError(f"{where}: function '{name}' is not supported by this renderer")
@@ -322,6 +354,8 @@ class _Renderer:
                 out.append(n[1])
             elif n[0] == "out":
                 out.append(_printable(self.pipeline(n[1], dot, n[2]), n[2]))
+            elif n[0] == "range":
+                out.append(self.range(n, dot))
             else:
                 kind, pipe, then, other, where = n
                 v = self.pipeline(pipe, dot, where)
@@ -329,6 +363,31 @@ class _Renderer:
                     out.append(self.nodes(then, v if kind == "with" else dot))
                 else:
                     out.append(self.nodes(other, dot))
+        return "".join(out)
+
+
+    def range(self, n, dot):
+        _, pipe, body, other, where, (key_var, value_var) = n
+        v = self.pipeline(pipe, dot, where)
+        if v is None or v == {} or v == []:
+            return self.nodes(other, dot)
+        if isinstance(v, dict):
+            items = sorted(v.items())
+        elif isinstance(v, list):
+            items = list(enumerate(v))
+        else:
+            raise RenderError(f"{where}: range over a {type(v).__name__}")
+        out = []
+        saved = dict(self.vars)
+        try:
+            for key, value in items:
+                if key_var:
+                    self.vars[key_var] = key
+                if value_var:
+                    self.vars[value_var] = value
+                out.append(self.nodes(body, value))
+        finally:
+            self.vars = saved
         return "".join(out)
 
 

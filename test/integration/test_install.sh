@@ -3,7 +3,9 @@
 # `reaper install` into a temporary host root: files, links, record, idempotence, dry run,
 # errors; then the config it wrote is loaded by the real containerd 1.6 (CRI plugin ok, the
 # reaper-v2 handler in CRI's config, the root config's own CRI settings kept), and --uninstall
-# restores the original byte for byte and leaves nothing of its own behind.
+# restores the original byte for byte and leaves nothing of its own behind. The node settings
+# file (/etc/reaper/reaper.conf): the commented defaults or --node-config, never an operator's
+# file overwritten, removed on uninstall only if unchanged; reaper doctor reads it.
 set -euo pipefail
 source "$(dirname "$0")/../e2e/lib/containerd.sh"
 source "$(dirname "$0")/../e2e/lib/cri.sh"
@@ -23,10 +25,10 @@ install() {
 }
 
 # reaper doctor on the host root, with $DOCTOR_PATH (default: the installed farm) first on PATH;
-# sets DOCTOR and DOCTOR_RC.
+# sets DOCTOR and DOCTOR_RC. The overlay base it checks is the host root's (its reaper.conf's).
 doctor() {
 	set +e
-	DOCTOR=$(PATH="${DOCTOR_PATH:-$HOST/usr/local/bin}:$PATH" REAPER_OVERLAY_BASE="$E2E_DIR/overlay" \
+	DOCTOR=$(PATH="${DOCTOR_PATH:-$HOST/usr/local/bin}:$PATH" \
 		"$REAPER_BIN" doctor --host-root "$HOST" --root "$E2E_DIR/state" "$@" 2>&1)
 	DOCTOR_RC=$?
 	set -e
@@ -117,8 +119,15 @@ cmp "$E2E_DIR/original-plain.toml" "$CONFIG.reaper-backup" || e2e_fail "backup d
 grep -qF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes."reaper-v2"]' "$CONFIG" || e2e_fail "no handler in $CONFIG"
 head -c "$(stat -c %s "$E2E_DIR/original-plain.toml")" "$CONFIG" | cmp - "$E2E_DIR/original-plain.toml" ||
 	e2e_fail "install changed the existing part of the config"
+settings=$HOST/etc/reaper/reaper.conf
+[[ -f $settings ]] || e2e_fail "install wrote no $settings"
+e2e_assert_eq 644 "$(stat -c %a "$settings")" "mode of $settings"
+grep -vE '^(#.*)?$' "$settings" && e2e_fail "$settings has a line that is not a comment"
+grep -qx '#REAPER_FILTER_MODE=append' "$settings" || e2e_fail "$settings lacks the commented default of REAPER_FILTER_MODE"
 doctor
 e2e_assert_eq 0 "$DOCTOR_RC" "doctor after install: $DOCTOR"
+e2e_assert_contains "$DOCTOR" "ok    node configuration $settings: read without errors" "doctor"
+e2e_assert_contains "$DOCTOR" "  REAPER_OVERLAY_BASE=/run/reaper/overlay  (default)" "doctor"
 e2e_assert_contains "$DOCTOR" "ok    containerd config: handler reaper-v2 has runtime_type io.containerd.reaper.v2" "doctor"
 e2e_assert_contains "$DOCTOR" "ok    shim: $HOST/usr/local/bin/containerd-shim-reaper-v2 -> $HOST/usr/local/bin/reaper (containerd-shim-reaper-v2 version" "doctor"
 doctor --handler other
@@ -129,11 +138,12 @@ chmod +x "$E2E_DIR/fake/containerd-shim-reaper-v2"
 DOCTOR_PATH="$E2E_DIR/fake" doctor
 e2e_assert_eq 1 "$DOCTOR_RC" "doctor with a shim that is not reaper"
 e2e_assert_contains "$DOCTOR" "is not a reaper (its --version says 'containerd-shim-runc-v2 1.0')" "doctor"
-touch "$E2E_DIR/overlay"
+mkdir -p "$HOST/run/reaper"
+touch "$HOST/run/reaper/overlay"
 doctor
-rm "$E2E_DIR/overlay"
+rm -r "$HOST/run"
 e2e_assert_eq 1 "$DOCTOR_RC" "doctor with the overlay base a file"
-e2e_assert_contains "$DOCTOR" "FAIL  overlay base $E2E_DIR/overlay: $E2E_DIR/overlay is not a directory" "doctor"
+e2e_assert_contains "$DOCTOR" "FAIL  overlay base $HOST/run/reaper/overlay: $HOST/run/reaper/overlay is not a directory" "doctor"
 after_first=$(tree_state "$HOST")
 out=$(install)
 e2e_assert_contains "$out" "nothing to do" "second install"
@@ -255,5 +265,54 @@ e2e_assert_contains "$out" "create with the handler" "install without a config"
 head -n1 "$CONFIG" | grep -qx 'version = 2' || e2e_fail "created config lacks version = 2: $(cat "$CONFIG")"
 out=$(install --prefix /opt/reaper --uninstall)
 e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after uninstall of a created config"
+
+e2e_log "node settings: --node-config, an operator's file, uninstall"
+new_host settings </dev/null
+settings=$HOST/etc/reaper/reaper.conf
+printf '# from the chart\nREAPER_FILTER_MODE=replace\nREAPER_FILTER_PATHS=/srv/secret\n' >"$E2E_DIR/values.conf"
+printf 'REAPER_FILTER_MODE=merge\n' >"$E2E_DIR/bad.conf"
+set +e
+out=$(install --node-config "$E2E_DIR/bad.conf" 2>&1)
+rc=$?
+set -e
+e2e_assert_eq 1 "$rc" "install with a bad --node-config"
+e2e_assert_contains "$out" "--node-config: $E2E_DIR/bad.conf:1: REAPER_FILTER_MODE: must be append or replace, not \"merge\"" "error message"
+e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after a refused --node-config"
+out=$(install --node-config "$E2E_DIR/values.conf")
+e2e_assert_contains "$out" "settings /etc/reaper/reaper.conf: write the settings of --node-config" "install --node-config"
+cmp "$E2E_DIR/values.conf" "$settings" || e2e_fail "$settings is not the --node-config file"
+doctor
+e2e_assert_contains "$DOCTOR" "  REAPER_FILTER_MODE=replace  ($settings:2)" "doctor reads the node's file"
+e2e_assert_contains "$DOCTOR" "  hidden from every container: /srv/secret"$'\n' "doctor: the replaced filter list"
+out=$(install --node-config "$E2E_DIR/values.conf")
+e2e_assert_contains "$out" "nothing to do" "the same --node-config again"
+printf 'REAPER_SYSCTLS=ignore\n' >"$E2E_DIR/values.conf"
+out=$(install --node-config "$E2E_DIR/values.conf")
+e2e_assert_contains "$out" "replace (written by reaper install, unchanged since)" "new --node-config"
+cmp "$E2E_DIR/values.conf" "$settings" || e2e_fail "$settings was not replaced"
+out=$(install)
+e2e_assert_contains "$out" "replace (written by reaper install, unchanged since)" "back to the defaults"
+grep -qx '#REAPER_SYSCTLS=refuse' "$settings" || e2e_fail "$settings does not hold the defaults again"
+# An operator changes the file: it is theirs from now on.
+printf 'REAPER_FILTER_MODE=merge\n' >>"$settings"
+cp -p "$settings" "$E2E_DIR/operator.conf"
+out=$(install)
+e2e_assert_contains "$out" "settings /etc/reaper/reaper.conf: left as is (not written by reaper install, or changed since)" "install over an operator's file"
+e2e_assert_contains "$out" "warning: /etc/reaper/reaper.conf:$(wc -l <"$settings"): REAPER_FILTER_MODE: must be append or replace, not \"merge\"" "install warns of a bad operator's file"
+set +e
+out=$(install --node-config "$E2E_DIR/values.conf" 2>&1)
+rc=$?
+set -e
+e2e_assert_eq 1 "$rc" "--node-config over an operator's file"
+e2e_assert_contains "$out" "is never overwritten" "error message"
+cmp "$E2E_DIR/operator.conf" "$settings" || e2e_fail "the operator's file was changed"
+doctor
+e2e_assert_eq 1 "$DOCTOR_RC" "doctor with a bad setting"
+e2e_assert_contains "$DOCTOR" "FAIL  node configuration: $settings:$(wc -l <"$settings"): REAPER_FILTER_MODE: must be append or replace, not \"merge\"" "doctor"
+out=$(install --uninstall)
+e2e_assert_contains "$out" "settings /etc/reaper/reaper.conf: left as is (not written by reaper install)" "uninstall"
+cmp "$E2E_DIR/operator.conf" "$settings" || e2e_fail "uninstall changed the operator's file"
+rm -r "$HOST/etc/reaper"
+e2e_assert_eq "$BEFORE" "$(tree_state "$HOST")" "host tree after uninstall (the operator's file removed by hand)"
 
 e2e_log "PASS"

@@ -4,8 +4,9 @@
 # chart renders (helm_lite; helm too when installed) into the plain manifests byte for byte,
 # the DaemonSet, RBAC and RuntimeClass fit together, the Containerfile copies the musl build.
 # Then broken copies of the tree must fail with the right message, and the DaemonSet's own
-# command lines (install, doctor, kubectl label, pause, uninstall) run against a temporary host
-# root with the real binary ($REAPER_BIN).
+# command lines (install, doctor, kubectl label, pause, uninstall; then install and doctor with
+# node settings from the chart's ConfigMap) run against a temporary host root with the real
+# binary ($REAPER_BIN).
 set -euo pipefail
 
 top=${REAPER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -28,7 +29,7 @@ fresh_copy() {
 	mkdir -p "$tmp/t/src/base" "$tmp/t/third_party"
 	cp -r "$top/deploy" "$top/CMakeLists.txt" "$top/CMakePresets.json" "$tmp/t/"
 	cp -r "$top/src/applets" "$tmp/t/src/"
-	cp "$top/src/base/names.h" "$tmp/t/src/base/"
+	cp "$top/src/base/names.h" "$top/src/base/config.c" "$tmp/t/src/base/"
 	cp "$top/third_party/build-musl.sh" "$tmp/t/third_party/"
 }
 
@@ -97,6 +98,13 @@ broken "admission policy names another RuntimeClass" deploy/examples/restrict-ru
 	"s/!= 'reaper-v2'/!= 'reaper'/" "no validation expression names the RuntimeClass"
 broken "Containerfile copies another build" deploy/Containerfile 's|^COPY build-musl/reaper|COPY build/reaper|' \
 	"must COPY build-musl/reaper /reaper"
+broken "settings file outside the ConfigMap mount" $tpl/daemonset.yaml \
+	's|--node-config=/etc/reaper-values/|--node-config=/etc/elsewhere/|' \
+	"--node-config=/etc/elsewhere/reaper.conf is not a file of a ConfigMap volume"
+broken "settings without the checksum that rolls the pods" $tpl/daemonset.yaml \
+	's|reaper.io/node-config-sha256:|reaper.io/other:|' "new settings would not roll the pods"
+broken "a setting Reaper does not know" src/base/config.c 's|{"REAPER_FILTER_MODE"|{"REAPER_FILTER_MOD"|' \
+	"is not KEY=VALUE of a setting Reaper knows"
 broken "Containerfile entrypoint in shell form" deploy/Containerfile 's|^ENTRYPOINT .*|ENTRYPOINT /reaper|' \
 	"one ENTRYPOINT in JSON (exec) form"
 if ((failures)); then

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/log.c: silent by default, files, levels, the text and JSON line formats,
- * escaping, and configuration from the environment. */
+ * escaping, and configuration from the node settings (config.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -11,18 +11,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "testlib.h"
 
 /* Each test logs to a file "log" in its own directory, with the environment cleared of settings. */
 static char *path;
 
+/* Load the settings afresh from the environment alone (no file). */
+static void load_settings(void)
+{
+	char *none = testlib_path("absent.conf");
+	config_reset();
+	ck_assert_int_eq(config_load_file(none, NULL), 0);
+	free(none);
+}
+
 static void setup(void)
 {
 	path = testlib_path("log");
-	unsetenv("REAPER_TEST_LOG");
+	unsetenv("REAPER_CONFIG");
+	unsetenv("REAPER_RUNTIME_LOG");
 	unsetenv("REAPER_LOG_LEVEL");
 	unsetenv("REAPER_LOG_FORMAT");
+	load_settings(); /* not this machine's /etc/reaper/reaper.conf */
 }
 
 static void teardown(void)
@@ -426,23 +438,26 @@ START_TEST(parse_level_and_format)
 }
 END_TEST
 
-START_TEST(from_env_unset_stays_silent)
+START_TEST(from_config_unset_stays_silent)
 {
 	struct error *err = NULL;
-	ck_assert_int_eq(log_open_from_env("REAPER_TEST_LOG", &err), 0);
+	load_settings();
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
 	ck_assert_int_eq(log_fd(), -1);
-	setenv("REAPER_TEST_LOG", "", 1);
-	ck_assert_int_eq(log_open_from_env("REAPER_TEST_LOG", &err), 0);
+	setenv("REAPER_RUNTIME_LOG", "", 1);
+	load_settings();
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
 	ck_assert_int_eq(log_fd(), -1);
 	ck_assert_ptr_null(err);
 }
 END_TEST
 
-START_TEST(from_env_defaults_to_text_at_info)
+START_TEST(from_config_defaults_to_text_at_info)
 {
 	struct error *err = NULL;
-	setenv("REAPER_TEST_LOG", path, 1);
-	ck_assert_int_eq(log_open_from_env("REAPER_TEST_LOG", &err), 0);
+	setenv("REAPER_RUNTIME_LOG", path, 1);
+	load_settings();
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
 	log_debug("hidden");
 	log_info("shown");
 	log_close();
@@ -454,13 +469,14 @@ START_TEST(from_env_defaults_to_text_at_info)
 }
 END_TEST
 
-START_TEST(from_env_level_and_format)
+START_TEST(from_config_level_and_format)
 {
 	struct error *err = NULL;
-	setenv("REAPER_TEST_LOG", path, 1);
+	setenv("REAPER_RUNTIME_LOG", path, 1);
 	setenv("REAPER_LOG_LEVEL", "debug", 1);
 	setenv("REAPER_LOG_FORMAT", "json", 1);
-	ck_assert_int_eq(log_open_from_env("REAPER_TEST_LOG", &err), 0);
+	load_settings();
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
 	log_debug("deep");
 	log_close();
 	size_t n;
@@ -474,7 +490,8 @@ START_TEST(from_env_level_and_format)
 
 	setenv("REAPER_LOG_LEVEL", "error", 1);
 	setenv("REAPER_LOG_FORMAT", "text", 1);
-	ck_assert_int_eq(log_open_from_env("REAPER_TEST_LOG", &err), 0);
+	load_settings();
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
 	log_warn("filtered");
 	log_error("kept");
 	log_close();
@@ -485,27 +502,54 @@ START_TEST(from_env_level_and_format)
 }
 END_TEST
 
-static void from_env_refuses(const char *var, const char *value, const char *want)
+START_TEST(a_bad_level_keeps_the_default_and_the_load_reports_it)
 {
 	struct error *err = NULL;
-	setenv("REAPER_TEST_LOG", path, 1);
-	setenv(var, value, 1);
-	ck_assert_int_lt(log_open_from_env("REAPER_TEST_LOG", &err), 0);
-	ck_assert_ptr_nonnull(err);
-	ck_assert_int_eq(err->kind, ERR_INVALID);
-	ck_assert_str_eq(err_message(err), want);
+	setenv("REAPER_RUNTIME_LOG", path, 1);
+	setenv("REAPER_LOG_LEVEL", "loud", 1);
+	config_reset();
+	ck_assert_int_lt(config_load(&err), 0);
+	ck_assert_str_eq(
+		err_message(err),
+		"environment: REAPER_LOG_LEVEL: must be error, warning, info or debug, not \"loud\"");
 	err_free(&err);
-	/* Nothing was opened or created. */
-	ck_assert_int_eq(log_fd(), -1);
-	ck_assert_int_eq(access(path, F_OK), -1);
-	unsetenv(var);
+	ck_assert_int_eq(log_open_from_config("REAPER_RUNTIME_LOG", &err), 0);
+	log_debug("hidden");
+	log_info("shown");
+	log_close();
+	size_t n;
+	char **lines = read_lines(&n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines[0], "msg=\"shown\""));
+	free_lines(lines);
 }
+END_TEST
 
-START_TEST(from_env_bad_values)
+START_TEST(the_first_log_gets_the_configuration_warnings)
 {
-	from_env_refuses("REAPER_LOG_LEVEL", "loud", "REAPER_LOG_LEVEL: unknown level 'loud'");
-	from_env_refuses("REAPER_LOG_LEVEL", "", "REAPER_LOG_LEVEL: unknown level ''");
-	from_env_refuses("REAPER_LOG_FORMAT", "yaml", "REAPER_LOG_FORMAT: unknown format 'yaml'");
+	char *conf = testlib_path("reaper.conf");
+	testlib_write_file(conf, "REAPER_FOO=1\n");
+	ck_assert_int_eq(chmod(conf, 0644), 0);
+	config_reset();
+	ck_assert_int_eq(config_load_file(conf, NULL), 0);
+	struct error *err = NULL;
+	ck_assert_int_eq(log_open(path, LOG_FORMAT_TEXT, LOG_LEVEL_INFO, &err), 0);
+	log_close();
+	ck_assert_int_eq(log_open(path, LOG_FORMAT_TEXT, LOG_LEVEL_INFO, &err), 0);
+	log_close();
+	size_t n;
+	char **lines = read_lines(&n);
+	ck_assert_int_eq(n, 1);
+	char *want = NULL;
+	ck_assert_int_ge(asprintf(&want,
+				  "level=warning msg=\"node configuration: %s:1: unknown setting REAPER_FOO "
+				  "(ignored)\"",
+				  conf),
+			 0);
+	ck_assert_msg(strstr(lines[0], want) != NULL, "%s", lines[0]);
+	free(want);
+	free_lines(lines);
+	free(conf);
 }
 END_TEST
 
@@ -528,10 +572,11 @@ int main(void)
 	tcase_add_test(tc, log_use_fd_does_not_own_the_fd);
 	tcase_add_test(tc, logging_keeps_errno);
 	tcase_add_test(tc, parse_level_and_format);
-	tcase_add_test(tc, from_env_unset_stays_silent);
-	tcase_add_test(tc, from_env_defaults_to_text_at_info);
-	tcase_add_test(tc, from_env_level_and_format);
-	tcase_add_test(tc, from_env_bad_values);
+	tcase_add_test(tc, from_config_unset_stays_silent);
+	tcase_add_test(tc, from_config_defaults_to_text_at_info);
+	tcase_add_test(tc, from_config_level_and_format);
+	tcase_add_test(tc, a_bad_level_keeps_the_default_and_the_load_reports_it);
+	tcase_add_test(tc, the_first_log_gets_the_configuration_warnings);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }

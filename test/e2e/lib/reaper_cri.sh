@@ -4,9 +4,10 @@
 #
 #   reaper_cri_start [containerd_start OPTIONS]  private containerd with the CRI plugin and the
 #                       reaper farm on its PATH; Reaper's state in $REAPER_ROOT, its overlay under
-#                       $REAPER_OVERLAY_BASE, the shim's log in $REAPER_SHIM_LOG (all under
+#                       $REAPER_OVERLAY_BASE, the shim's log in $REAPER_SHIM_LOG, its node
+#                       settings in $REAPER_CONFIG (empty unless a test writes some; all under
 #                       $E2E_DIR); imports the image and checks the CRI client
-#   reaper_cri_env      set those three variables and REAPER_CRI_ENV (containerd_start --env ...)
+#   reaper_cri_env      set those four variables and REAPER_CRI_ENV (containerd_start --env ...)
 #   reaper_cri_ready    after a containerd_start of your own: image, CRI client, diagnostics
 #   reaper_cri_pod NAME            run a pod with handler reaper-v2, logs in $E2E_DIR/logs/NAME;
 #                                  prints its id
@@ -29,9 +30,12 @@ reaper_cri_env() {
 	REAPER_ROOT="$E2E_DIR/reaper"
 	REAPER_OVERLAY_BASE="$E2E_DIR/ovl"
 	REAPER_SHIM_LOG="$E2E_DIR/shim.log"
-	export REAPER_ROOT REAPER_OVERLAY_BASE REAPER_SHIM_LOG
+	# Not this machine's /etc/reaper/reaper.conf: a file of the run's own (0644, as Reaper wants).
+	REAPER_CONFIG="$E2E_DIR/reaper.conf"
+	[[ -e $REAPER_CONFIG ]] || install -m 0644 /dev/null "$REAPER_CONFIG"
+	export REAPER_ROOT REAPER_OVERLAY_BASE REAPER_SHIM_LOG REAPER_CONFIG
 	REAPER_CRI_ENV=(--env "REAPER_ROOT=$REAPER_ROOT" --env "REAPER_OVERLAY_BASE=$REAPER_OVERLAY_BASE"
-		--env "REAPER_SHIM_LOG=$REAPER_SHIM_LOG")
+		--env "REAPER_SHIM_LOG=$REAPER_SHIM_LOG" --env "REAPER_CONFIG=$REAPER_CONFIG")
 }
 
 reaper_cri_start() {

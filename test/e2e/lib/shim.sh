@@ -5,7 +5,8 @@
 # state or socket left).
 #
 #   shim_setup [containerd_start options]  root check, $E2E_DIR, containerd with the Reaper farm on
-#                               its PATH and REAPER_ROOT, REAPER_OVERLAY_BASE, REAPER_SHIM_LOG under
+#                               its PATH and REAPER_ROOT, REAPER_OVERLAY_BASE, REAPER_SHIM_LOG and
+#                               REAPER_CONFIG (node settings, empty unless a test writes some) under
 #                               $E2E_DIR; image imported into namespace default
 #   tid NAME                    a task id for this run (e2e_id), remembered for the socket check
 #   rrun ARGS...                ctr run --runtime io.containerd.reaper.v2 ARGS (add --rm or -d)
@@ -32,13 +33,16 @@ shim_setup() {
 	[[ -n "${REAPER_BIN:-}" && -x "${REAPER_BIN:-}" ]] || e2e_fail "REAPER_BIN must name the built reaper binary"
 	e2e_init
 	export REAPER_ROOT="$E2E_DIR/reaper" REAPER_OVERLAY_BASE="$E2E_DIR/ovl" SHIM_LOG="$E2E_DIR/shim.log"
+	export REAPER_CONFIG="$E2E_DIR/reaper.conf"
+	install -m 0644 /dev/null "$REAPER_CONFIG"
 	SHIM_IDS_FILE="$E2E_DIR/ids"
 	: >"$SHIM_IDS_FILE"
 	local farm
 	farm=$(e2e_reaper_farm) || e2e_fail "cannot build the reaper symlink farm"
 	e2e_on_cleanup shim_diagnostics
 	containerd_start --path "$farm" --env "REAPER_ROOT=$REAPER_ROOT" \
-		--env "REAPER_OVERLAY_BASE=$REAPER_OVERLAY_BASE" --env "REAPER_SHIM_LOG=$SHIM_LOG" "$@"
+		--env "REAPER_OVERLAY_BASE=$REAPER_OVERLAY_BASE" --env "REAPER_SHIM_LOG=$SHIM_LOG" \
+		--env "REAPER_CONFIG=$REAPER_CONFIG" "$@"
 	image_import "$SHIM_NS"
 }
 
