@@ -34,7 +34,7 @@ static const char filter_builtin[] = "/etc/shadow:/etc/shadow-:/etc/gshadow:/etc
 				     ":/etc/krb5.keytab:/etc/munge/munge.key"
 				     ":/etc/kubernetes/*.conf:/etc/kubernetes/pki/*.key"
 				     ":/etc/kubernetes/pki/etcd/*.key"
-				     ":/var/lib/kubelet/pki:/var/lib/kubelet/pods";
+				     ":/var/lib/kubelet/pki:/var/lib/kubelet/pods:/var/lib/containerd";
 
 /* Sockets (and directories of them) that control the node: container engines, the init system,
  * the system bus, udev, snapd, kubelet's plugin and device registries. */

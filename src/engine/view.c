@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cleanup.h"
+#include "config.h"
 #include "devices.h"
 #include "mount_point.h"
 #include "mounts.h"
@@ -34,19 +36,6 @@ static const char *const floor_masked[] = {
 };
 static const char *const floor_readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 					     "/proc/sysrq-trigger"};
-
-/* The node's control sockets and Reaper's own state, out of a non-privileged container's reach. */
-static const char *const hidden_paths[] = {
-	"/run/containerd",
-	"/run/dbus/system_bus_socket",
-	"/run/systemd/private",
-	"/run/docker.sock",
-	"/run/docker",
-	"/run/crio",
-	"/run/podman",
-	"/run/reaper",
-	NULL,
-};
 
 /* The host's trees a non-privileged container sees read-only. */
 static const char *const readonly_trees[] = {"/sys", "/run"};
@@ -116,15 +105,15 @@ static int make_root_readonly(const struct spec *spec, struct error **err)
 	return 0;
 }
 
-/* /sys and /run read-only, the node's control sockets hidden. */
-static int protect_host_trees(struct error **err)
+/* /sys and /run read-only, the node's control sockets (REAPER_HIDDEN_SOCKETS) hidden. */
+static int protect_host_trees(char *const *hidden, struct error **err)
 {
 	for (size_t i = 0; i < ARRAY_LEN(readonly_trees); i++) {
 		if (mounts_setattr(AT_FDCWD, readonly_trees[i], true, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
 			return -1;
 	}
-	for (size_t i = 0; hidden_paths[i] != NULL; i++) {
-		if (mask(hidden_paths[i], err) < 0)
+	for (char *const *p = hidden; *p != NULL; p++) {
+		if (mask(*p, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -171,17 +160,21 @@ int view_build(const struct spec *spec, const struct volumes *volumes, struct er
 	bool privileged = view_is_privileged(spec);
 	if (!needs_private_copy(spec, volumes, privileged))
 		return 0;
+	cleanup_strv char **hidden = config_list("REAPER_HIDDEN_SOCKETS");
+	if (hidden == NULL)
+		return err_sys(err, ENOMEM, "hidden sockets");
 	if (private_copy(spec, err) < 0)
 		return -1;
 	if (!privileged && devices_mount(spec, err) < 0)
 		return -1;
-	if (needs_run_shadow(volumes) && run_shadow_mount(privileged ? NULL : hidden_paths, err) < 0)
+	if (needs_run_shadow(volumes) &&
+	    run_shadow_mount(privileged ? NULL : (const char *const *)hidden, err) < 0)
 		return -1;
 	if (volumes_make_mount_points(volumes, err) < 0)
 		return -1;
 	if (spec->view.readonly_root && make_root_readonly(spec, err) < 0)
 		return -1;
-	if (!privileged && protect_host_trees(err) < 0)
+	if (!privileged && protect_host_trees(hidden, err) < 0)
 		return -1;
 	if (volumes_attach(volumes, err) < 0)
 		return -1;

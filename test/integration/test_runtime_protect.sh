@@ -101,4 +101,22 @@ assert_eq shared "$OUT" "a non-privileged workload reads another one's file"
 [[ ! -e /tmp/reaper-protect-shared ]] || fail "the shared file reached the host"
 pass "non-privileged workloads still share the overlay"
 
+# The node's settings: the hidden sockets are a list of its own, the allowlist un-hides a secret
+# (read when the overlay namespace is built: a fresh base here).
+new_bundle hidden sh -c "$probe" >/dev/null
+unprivileged hidden
+REAPER_HIDDEN_SOCKETS=$sock_dir rt run --bundle "$T/hidden" hidden >"$T/hidden.out" 2>&1 || true
+assert_contains "$(cat "$T/hidden.out")" "socket: " "a socket the node's settings hide"
+assert_not_contains "$(cat "$T/hidden.out")" "hello from the host" "a socket the node's settings hide"
+pass "REAPER_HIDDEN_SOCKETS hides a socket directory of the node's choice"
+
+new_bundle allowed sh -c 'wc -c </etc/shadow; wc -c </etc/gshadow' >/dev/null
+unprivileged allowed
+REAPER_OVERLAY_BASE=$T/ov-allow REAPER_FILTER_ALLOWLIST=/etc/shadow run_out allowed
+at_teardown "umount '$T/ov-allow/mnt' '$T/ov-allow' 2>/dev/null"
+mapfile -t lines <<<"$OUT"
+assert_eq "$(wc -c </etc/shadow)" "${lines[0]}" "/etc/shadow with REAPER_FILTER_ALLOWLIST=/etc/shadow"
+assert_eq 0 "${lines[1]}" "/etc/gshadow (still hidden)"
+pass "REAPER_FILTER_ALLOWLIST shows an allowed secret, the others stay hidden"
+
 finish
