@@ -75,6 +75,15 @@ static int parse_line(const char *line, struct mount_entry *e)
 	return e->root && e->mount_point && e->fstype && e->source && e->super_options ? 0 : -1;
 }
 
+static void entry_free(struct mount_entry *e)
+{
+	free(e->root);
+	free(e->mount_point);
+	free(e->fstype);
+	free(e->source);
+	free(e->super_options);
+}
+
 int mountinfo_parse(const char *text, struct mount_table *out, struct error **err)
 {
 	*out = (struct mount_table){0};
@@ -83,22 +92,14 @@ int mountinfo_parse(const char *text, struct mount_table *out, struct error **er
 		cleanup_free char *copy = strndup(line, len);
 		struct mount_entry e = {0};
 		if (copy == NULL || parse_line(copy, &e) < 0) {
-			free(e.root);
-			free(e.mount_point);
-			free(e.fstype);
-			free(e.source);
-			free(e.super_options);
+			entry_free(&e);
 			mountinfo_free(out);
 			return err_new(err, ERR_INVALID, "mountinfo: cannot parse line '%.80s'",
 				       copy ? copy : "");
 		}
 		struct mount_entry *grown = realloc(out->entries, (out->n + 1) * sizeof(*grown));
 		if (grown == NULL) {
-			free(e.root);
-			free(e.mount_point);
-			free(e.fstype);
-			free(e.source);
-			free(e.super_options);
+			entry_free(&e);
 			mountinfo_free(out);
 			return err_sys(err, ENOMEM, "mountinfo");
 		}
@@ -158,11 +159,7 @@ void mountinfo_sort_by_depth(struct mount_table *table)
 void mountinfo_free(struct mount_table *table)
 {
 	for (size_t i = 0; i < table->n; i++) {
-		free(table->entries[i].root);
-		free(table->entries[i].mount_point);
-		free(table->entries[i].fstype);
-		free(table->entries[i].source);
-		free(table->entries[i].super_options);
+		entry_free(&table->entries[i]);
 	}
 	free(table->entries);
 	*table = (struct mount_table){0};

@@ -50,6 +50,12 @@ START_TEST(parse_real_lines)
 	assert_entry(&t.entries[5], 40, 22, "/run/netns", "tmpfs");
 	assert_entry(&t.entries[6], 41, 22, "/mnt/x", "ext4");
 	assert_entry(&t.entries[7], 50, 22, "/run/reaper/overlay/merged", "overlay");
+	ck_assert_str_eq(t.entries[3].source, "udev");
+	ck_assert_str_eq(t.entries[3].super_options, "rw,size=4027204k,mode=755");
+	ck_assert_str_eq(t.entries[6].source, "/dev/vda1");
+	ck_assert_str_eq(t.entries[7].super_options, "rw,lowerdir=/,upperdir=/u,workdir=/w");
+	ck_assert_ptr_eq(mountinfo_find(&t, 41), &t.entries[6]);
+	ck_assert_ptr_null(mountinfo_find(&t, 99));
 	for (size_t i = 0; i < t.n; i++)
 		ck_assert_uint_eq(t.entries[i].line, i);
 	mountinfo_free(&t);
