@@ -15,7 +15,8 @@
 # rounds (not counted) include reaper's first create, which builds the overlay namespace; that
 # cold create is reported on its own. Prints median and p90 in ms and the reaper/runc ratios.
 #
-# Environment: REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc),
+# Environment: TMPDIR (where the bundle and the states go: a tmpfs, as /run is on a node),
+# REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc),
 # REAPER_BASELINE (another reaper binary, e.g. the previous commit's: measured in the same run,
 # with its own state and overlay, and reported as reaper/baseline ratios).
 set -euo pipefail
@@ -32,7 +33,7 @@ python=/usr/bin/python3
 baseline=${REAPER_BASELINE:+$(readlink -f "$REAPER_BASELINE")}
 [[ -z $baseline || -x $baseline ]] || { echo "no reaper binary at $REAPER_BASELINE" >&2; exit 1; }
 
-dir=$(mktemp -d /tmp/rbench.XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rbench.XXXXXX") # TMPDIR on a tmpfs keeps fsync out of the figures
 cleanup() {
 	set +e
 	for name in reaper baseline; do
