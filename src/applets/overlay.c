@@ -13,7 +13,7 @@
 #include "container.h"
 #include "overlay.h"
 
-static const char usage[] = "usage: reaper overlay [status | reset [--force]]\n"
+static const char usage[] = "usage: reaper overlay [status | reset [--force]] [--help]\n"
 			    "  status  where the overlay lives, whether its namespace exists, how much\n"
 			    "          workloads have written, how many containers are alive\n"
 			    "  reset   unmount the namespace and its layers: everything workloads wrote is\n"
@@ -82,12 +82,19 @@ static int reset(bool force)
 
 static int overlay_main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
 	const char *cmd = argc > 1 ? argv[1] : "status";
 	bool show = strcmp(cmd, "status") == 0 && argc <= 2;
 	bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
 	if (!show && !(strcmp(cmd, "reset") == 0 && (argc == 2 || force))) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, "reaper overlay: %s '%s'\n",
+			argc > 3 || (argc == 3 && !force) ? "unexpected argument" : "unknown command",
+			argc > 2 ? argv[argc - 1] : cmd);
+		return applet_usage_hint("reaper overlay");
 	}
 	/* A bad REAPER_OVERLAY_BASE would point at another overlay: say so rather than act there. */
 	cleanup_error struct error *err = NULL;
