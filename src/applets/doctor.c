@@ -142,7 +142,8 @@ static void check_settings(struct doctor *d, struct error *err)
 		       "no restart is needed after)",
 		       err_message(err));
 	else if (config_file() != NULL)
-		report(d, OK, "node configuration %s: read without errors", config_file());
+		report(d, OK, "node configuration %s: read without errors",
+		       doctor_node_path(d, config_file()));
 	else
 		report(d, OK, "node configuration: no %s, the defaults apply (and the environment)",
 		       CONFIG_DEFAULT_PATH);
