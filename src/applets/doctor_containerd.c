@@ -385,6 +385,7 @@ static int major_of(const char *version_out)
 static void confirm_by_dump(struct doctor *d, const char *binary, const char *version, const char *handler)
 {
 	char *const argv[] = {"containerd", "--config", (char *)d->config, "config", "dump", NULL};
+	cleanup_error struct error *err = NULL;
 	struct run r;
 	run_on_node(d, binary, argv, &r);
 	char line[256];
@@ -404,7 +405,6 @@ static void confirm_by_dump(struct doctor *d, const char *binary, const char *ve
 		goto out;
 	}
 	struct ctrd_config dump;
-	cleanup_error struct error *err = NULL;
 	if (ctrd_config_parse(r.out, strlen(r.out), handler, 1, &dump, &err) < 0) {
 		report(d, WARN, "containerd's own view: cannot read the output of config dump: %s",
 		       err_message(err));

@@ -655,6 +655,7 @@ int do_install(const struct install_opts *o, const struct install_paths *p, stru
 		return -1;
 	struct install_state s = {0};
 	struct record rec = {0};
+	cleanup_free char *mine = record_this_version();
 	int r = -1;
 	if (install_check(o, p, &s, err) < 0)
 		goto out;
@@ -663,7 +664,6 @@ int do_install(const struct install_opts *o, const struct install_paths *p, stru
 	/* The record says whether reaper.conf is ours, and which reaper is there: rewrite it when that
 	 * changed, or when it is in the old place. */
 	bool claim_changes = (s.settings_sha == NULL) != (s.old.settings_sha == NULL);
-	cleanup_free char *mine = record_this_version();
 	bool record_changes = !s.have_old || s.old.legacy || claim_changes || s.old.reaper_version == NULL ||
 			      mine == NULL || strcmp(s.old.reaper_version, mine) != 0;
 	bool changes = !s.binary_current || config_changes || settings_changes || record_changes;
