@@ -879,6 +879,10 @@ def check_kustomize(root, r, docs):
 def check_examples(root, r, docs):
     rcs = {o["metadata"]["name"] for o in docs.get("deploy/manifests/reaper.yaml") or []
            if isinstance(o, dict) and o.get("kind") == "RuntimeClass"}
+    # The namespaces the examples define that the default admission policy lets use Reaper.
+    allowed = {o["metadata"]["name"] for rel, objs in docs.items() if rel.startswith("deploy/examples/")
+               for o in objs if isinstance(o, dict) and o.get("kind") == "Namespace"
+               and ((o.get("metadata") or {}).get("labels") or {}).get(ALLOWED_LABEL) == "true"}
     n = 0
     for rel, objs in sorted(docs.items()):
         if not rel.startswith("deploy/examples/"):
@@ -906,6 +910,9 @@ def check_examples(root, r, docs):
                 continue
             n += 1
             spec = pod_spec_of(o)
+            r.expect(o["metadata"].get("namespace") in allowed, w,
+                     f"namespace {o['metadata'].get('namespace')!r} is not one the examples define with "
+                     f"{ALLOWED_LABEL}=true: the chart's admission policy would refuse it")
             r.expect(spec.get("runtimeClassName") in rcs, w,
                      f"runtimeClassName {spec.get('runtimeClassName')!r} is not a RuntimeClass "
                      f"of deploy/manifests/reaper.yaml ({sorted(rcs)})")
