@@ -21,6 +21,7 @@
 #include "gate.h"
 #include "monitor.h"
 #include "pidfd.h"
+#include "pod_settings.h"
 #include "process_tree.h"
 #include "procfs.h"
 #include "spec.h"
@@ -29,8 +30,8 @@
 #define FAILED_START_SETTLE_MS 5000
 
 /* The record a new process starts with; the monitor fills in its pids. */
-static int initial_record(const struct create_options *o, const struct spec *spec, struct proc_state *st,
-			  struct error **err)
+static int initial_record(const struct create_options *o, const struct spec *spec,
+			  const struct pod_settings *settings, struct proc_state *st, struct error **err)
 {
 	*st = (struct proc_state){.status = PROC_CREATING, .created_ns = clock_realtime_ns()};
 	st->id = strdup(o->id);
@@ -45,20 +46,22 @@ static int initial_record(const struct create_options *o, const struct spec *spe
 		st->annotations = json_incref(spec->annotations);
 		const char *type = spec_annotation(spec, ANNOTATION_CONTAINER_TYPE);
 		st->sandbox = type != NULL && strcmp(type, CONTAINER_TYPE_SANDBOX) == 0;
+		st->group = strdup(settings->group);
 	}
-	if (st->id == NULL || (o->bundle && st->bundle == NULL))
+	if (st->id == NULL || (o->bundle && st->bundle == NULL) || (spec != NULL && st->group == NULL))
 		return err_sys(err, errno ? errno : ENOMEM, "bundle %s", o->bundle);
 	return 0;
 }
 
-/* What create checks before it touches the store: config.json parses, or the exec's container runs. */
+/* What create checks before it touches the store: config.json parses and its annotations are
+ * good (the pod's settings), or the exec's container runs. */
 static int check_request(const struct runtime *rt, const struct create_options *o, struct spec *spec,
-			 bool *terminal, struct error **err)
+			 struct pod_settings *settings, bool *terminal, struct error **err)
 {
 	if (o->exec_id == NULL) {
 		if (o->bundle == NULL)
 			return err_new(err, ERR_INVALID, "create %s: no bundle given", o->id);
-		if (spec_load(o->bundle, spec, err) < 0)
+		if (spec_load(o->bundle, spec, err) < 0 || pod_settings_read(spec, settings, err) < 0)
 			return -1;
 		*terminal = spec->process.terminal;
 		return 0;
@@ -119,13 +122,16 @@ int container_create(const struct runtime *rt, const struct create_options *o, s
 		return err_wrap(err, "create %s %s: node configuration", state_process_kind(o->exec_id),
 				state_process_name(o->id, o->exec_id));
 	struct spec spec = {0};
+	struct pod_settings settings;
 	bool terminal = false;
-	if (check_request(rt, o, &spec, &terminal, err) < 0)
+	if (check_request(rt, o, &spec, &settings, &terminal, err) < 0) {
+		spec_free(&spec);
 		return err_wrap(err, "create %s %s", state_process_kind(o->exec_id),
 				state_process_name(o->id, o->exec_id));
+	}
 	cleanup_free char *dir = state_process_dir(rt, o->id, o->exec_id);
 	struct proc_state st;
-	int rc = initial_record(o, o->exec_id ? NULL : &spec, &st, err);
+	int rc = initial_record(o, o->exec_id ? NULL : &spec, &settings, &st, err);
 	spec_free(&spec);
 	if (rc < 0 || state_make_dir(dir, state_process_kind(o->exec_id), err) < 0) {
 		proc_state_free(&st);

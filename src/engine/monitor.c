@@ -26,6 +26,7 @@
 #include "gate.h"
 #include "log.h"
 #include "overlay.h"
+#include "pod_settings.h"
 #include "procfs.h"
 #include "process_tree.h"
 #include "spec.h"
@@ -77,10 +78,16 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 	prep->plan.process = &prep->spec.process;
 	prep->plan.spec = &prep->spec;
 	prep->plan.sandbox = st->sandbox;
-	if (!st->sandbox && volumes_prepare(&prep->spec, st->bundle, &prep->volumes, err) < 0)
+	struct pod_settings settings;
+	if (pod_settings_read(&prep->spec, &settings, err) < 0)
+		return -1;
+	if (!st->sandbox &&
+	    volumes_prepare(&prep->spec, st->bundle, settings.host_dns, &prep->volumes, err) < 0)
 		return -1;
 	prep->plan.volumes = &prep->volumes;
-	return overlay_open(overlay_base(), req->root, &prep->plan.nsfd, err);
+	/* The group create recorded (a record older than groups has none: the default group). */
+	return overlay_open(overlay_base(), st->group ? st->group : settings.group, req->root,
+			    &prep->plan.nsfd, err);
 }
 
 static int prepare_console(const struct monitor_request *req, struct preparation *prep, struct error **err)

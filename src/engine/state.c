@@ -123,6 +123,8 @@ static json_t *record_to_json(const struct proc_state *st)
 	json_object_set_new(o, "stderr", string_or_null(st->stderr_path));
 	json_object_set_new(o, "terminal", json_boolean(st->terminal));
 	json_object_set_new(o, "sandbox", json_boolean(st->sandbox));
+	if (st->group != NULL)
+		json_object_set_new(o, "group", json_string(st->group));
 	json_object_set_new(o, "annotations", st->annotations ? json_incref(st->annotations) : json_object());
 	return o;
 }
@@ -226,6 +228,7 @@ static int record_from_json(json_t *o, const char *path, struct proc_state *st, 
 	st->stderr_path = read_string(&r, "stderr", false);
 	st->terminal = read_bool(&r, "terminal");
 	st->sandbox = read_bool(&r, "sandbox");
+	st->group = read_string(&r, "group", false);
 	json_t *ann = json_object_get(o, "annotations");
 	if (ann != NULL && !json_is_object(ann))
 		bad_field(&r, "annotations", "must be an object");
@@ -336,6 +339,7 @@ void proc_state_free(struct proc_state *st)
 	free(st->id);
 	free(st->exec_id);
 	free(st->bundle);
+	free(st->group);
 	free(st->stdin_path);
 	free(st->stdout_path);
 	free(st->stderr_path);

@@ -34,7 +34,8 @@ struct proc_state {
 	int64_t created_ns;
 	char *stdin_path, *stdout_path, *stderr_path;
 	bool terminal;
-	bool sandbox;        /* a pod's pause task: Reaper runs its own pause */
+	bool sandbox; /* a pod's pause task: Reaper runs its own pause */
+	char *group;  /* the overlay group it runs in (pod_settings.h); NULL in records older than groups */
 	json_t *annotations; /* object, owned; NULL means none */
 };
 

@@ -19,12 +19,12 @@
 #include "strv.h"
 
 /* What a hidden file reads: an empty read-only file on a tmpfs of its own, attached in the builder's
- * namespace only (on base/masks, outside the namespace's root). */
-static char *empty_file(const char *base, struct error **err)
+ * namespace only (on the group's masks/, outside the namespace's root). */
+static char *empty_file(const char *group_dir, struct error **err)
 {
 	cleanup_free char *dir = NULL;
 	char *file = NULL;
-	if (asprintf(&dir, "%s/masks", base) < 0 || asprintf(&file, "%s/empty", dir) < 0) {
+	if (asprintf(&dir, "%s/masks", group_dir) < 0 || asprintf(&file, "%s/empty", dir) < 0) {
 		err_sys(err, ENOMEM, "masks");
 		return NULL;
 	}
@@ -75,9 +75,10 @@ static int hide_matches(const char *merged, const char *empty, const char *patte
 	return rc;
 }
 
-int secrets_hide(const char *merged, const char *state_root, const char *base, struct error **err)
+int secrets_hide(const char *merged, const char *state_root, const char *base, const char *dir,
+		 struct error **err)
 {
-	cleanup_free char *empty = empty_file(base, err);
+	cleanup_free char *empty = empty_file(dir, err);
 	cleanup_strv char **paths = config_filter_paths();
 	int rc = empty == NULL ? -1 : paths == NULL ? err_sys(err, ENOMEM, "hidden paths") : 0;
 	for (char **p = paths; rc == 0 && *p != NULL; p++)
