@@ -84,7 +84,7 @@ pss_kib() { awk '/^Pss:/ {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>
 ours() {
 	local pid monitors=()
 	for pid in $(pgrep -x containerd-shim); do
-		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "REAPER_ROOT=$REAPER_ROOT" && echo "$pid"
+		{ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "REAPER_ROOT=$REAPER_ROOT" && echo "$pid"
 	done
 	mapfile -t monitors < <(pgrep -f "^reaper-monitor --root $REAPER_ROOT ")
 	printf '%s\n' "${monitors[@]}"
