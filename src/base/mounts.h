@@ -27,8 +27,15 @@ int mounts_setattr(int dfd, const char *path, bool recursive, uint64_t set, uint
 /* Make path and everything below it read-only: a read-only recursive bind of it onto itself. A
  * missing path is skipped. */
 int mounts_make_readonly(const char *path, struct error **err);
+/* What masks are made from: a file that reads empty, and the first directory masked (an empty
+ * read-only tmpfs that later directory masks share instead of each making one). */
+struct mounts_masker {
+	const char *empty_file;
+	char *empty_dir; /* set by the first directory mask; free with mounts_masker_clear */
+};
 /* Hide path: a directory shows as an empty read-only tmpfs, anything else as a read-only bind of
- * empty_file (a file that reads empty). A missing path is skipped. */
-int mounts_mask(const char *path, const char *empty_file, struct error **err);
+ * the empty file. A missing path is skipped. */
+int mounts_mask(struct mounts_masker *m, const char *path, struct error **err);
+void mounts_masker_clear(struct mounts_masker *m);
 
 #endif
