@@ -176,9 +176,14 @@ void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
+	/* Parked: however many Waits containerd keeps open, other calls are still served. */
+	if (ttrpc_call_park(call, waiter_cancelled, w) < 0) {
+		free(w);
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "too many Wait calls on this connection");
+		return;
+	}
 	*w = (struct waiter){.call = call, .process = p, .next = p->waiters};
 	p->waiters = w;
-	ttrpc_call_on_cancel(call, waiter_cancelled, w);
 }
 
 /* The monitor wrote the exit before it closed the pipe; without a record (the monitor was killed)
