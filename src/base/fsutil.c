@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -79,17 +80,38 @@ int fs_remove_tree(const char *path, struct error **err)
 
 void fs_arrange_fds(const int *src, int n)
 {
-	int moved[16];
-	for (int i = 0; i < n && i < 16; i++)
+	int moved[n > 0 ? n : 1];
+	for (int i = 0; i < n; i++)
 		moved[i] = src[i] >= 0 ? fcntl(src[i], F_DUPFD_CLOEXEC, n) : -1;
-	for (int i = 0; i < n && i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		if (moved[i] >= 0)
 			dup2(moved[i], i);
+		else if (i > 2)
+			close(i);
 	}
 	if (syscall(SYS_close_range, (unsigned)n, ~0U, 0) < 0) {
 		for (int fd = n; fd < 1024; fd++)
 			close(fd);
 	}
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void fs_cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd >= from && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (d != NULL)
+		closedir(d);
 }
 
 int fs_write_all(int fd, const void *buf, size_t len)

@@ -31,10 +31,13 @@ int fs_read_optional(const char *path, size_t max, char **out, size_t *len, bool
 char *fs_path_under(const char *root, const char *path);
 /* The same from an open fd; name is the file's name in messages. */
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err);
-/* In a child about to exec: make fd i a copy of src[i] for i < n (src[i] < 0 leaves fd i as it
- * is) and close every fd from n up. Sources are first moved out of the way, so no dup2 clobbers
- * one still needed. */
+/* In a child about to exec: make fd i a copy of src[i] (without close-on-exec) for i < n, close
+ * fd i where src[i] < 0 unless i < 3 (stdio left as it is), and close every fd from n up. Sources
+ * are first moved out of the way, so no dup2 clobbers one still needed. */
 void fs_arrange_fds(const int *src, int n);
+/* Mark every fd from `from` up close-on-exec (close_range, or each fd of /proc/self/fd on a
+ * kernel without CLOSE_RANGE_CLOEXEC): the last step before an execve that must pass nothing on. */
+void fs_cloexec_from(int from);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *buf, size_t len);
 

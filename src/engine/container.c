@@ -53,11 +53,26 @@ static int initial_record(const struct create_options *o, const struct spec *spe
 	return 0;
 }
 
+/* The fds to pass on are the caller's: each must be open (a closed one would hand the workload
+ * whatever the runtime opened there). */
+static int check_preserved_fds(const struct create_options *o, struct error **err)
+{
+	if (o->preserve_fds < 0)
+		return err_new(err, ERR_INVALID, "cannot preserve %d fds", o->preserve_fds);
+	for (int fd = 3; fd < 3 + o->preserve_fds; fd++) {
+		if (fcntl(fd, F_GETFD) < 0)
+			return err_new(err, ERR_INVALID, "cannot preserve fd %d: it is not open", fd);
+	}
+	return 0;
+}
+
 /* What create checks before it touches the store: config.json parses and its annotations are
  * good (the pod's settings), or the exec's container runs. */
 static int check_request(const struct runtime *rt, const struct create_options *o, struct spec *spec,
 			 struct pod_settings *settings, bool *terminal, struct error **err)
 {
+	if (check_preserved_fds(o, err) < 0)
+		return -1;
 	if (o->exec_id == NULL) {
 		if (o->bundle == NULL)
 			return err_new(err, ERR_INVALID, "create %s: no bundle given", o->id);
@@ -104,7 +119,8 @@ static int spawn(const struct runtime *rt, const struct create_options *o, const
 				      .id = o->id,
 				      .exec_id = o->exec_id,
 				      .console_socket = o->console_socket,
-				      .console_fd = o->console_fd};
+				      .console_fd = o->console_fd,
+				      .preserve_fds = o->preserve_fds};
 	memcpy(req.stdio, o->stdio, sizeof(req.stdio));
 	if (monitor_spawn(&req, &st->monitor_pid, &st->pid, o->exit_fd, err) < 0)
 		return -1;

@@ -18,6 +18,7 @@ struct create_options {
 	const char *bundle;         /* create: the bundle directory holding config.json */
 	const char *process_json;   /* exec: the OCI Process, JSON */
 	int stdio[3];               /* the workload's stdin/stdout/stderr; -1 inherits the caller's */
+	int preserve_fds;           /* runc's --preserve-fds: the caller's fds 3..preserve_fds+2 go along */
 	const char *stdio_paths[3]; /* recorded for State (the shim's FIFO paths); may be NULL */
 	const char *console_socket; /* terminal: runc's console socket path, */
 	int console_fd;             /* or a connected unix socket; -1 for none */

@@ -366,10 +366,13 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 		return EXIT_FAILURE;
 	}
 	prep.plan.report = report[1];
+	prep.plan.preserve_fds = req->preserve_fds;
 	pid_t pid = fork();
 	int fork_errno = errno;
 	if (pid == 0)
 		workload_run(&prep.plan);
+	for (int fd = 3; fd < 3 + req->preserve_fds; fd++)
+		close(fd); /* the workload's now */
 	close(report[1]);
 	release(&prep);
 	detach_stdio();

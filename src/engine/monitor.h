@@ -15,6 +15,7 @@ struct monitor_request {
 	const char *id;
 	const char *exec_id;        /* NULL for the init process */
 	int stdio[3];               /* the workload's stdin, stdout, stderr; -1 keeps the caller's */
+	int preserve_fds;           /* the caller's fds 3..preserve_fds+2 go to the workload as they are */
 	const char *console_socket; /* terminal: send the pty master to this unix socket path, */
 	int console_fd;             /* or over this connected unix socket; -1 for none */
 };

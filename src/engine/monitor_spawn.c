@@ -19,8 +19,6 @@
 #include "names.h"
 
 #define REPLY_TIMEOUT_MS 30000
-#define SYNC_FD          3
-#define CONSOLE_FD       4
 
 extern char **environ;
 
@@ -35,9 +33,16 @@ static bool inherited(int fd)
 
 static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_fd)
 {
-	/* stdio on 0-2 (/dev/null for one the caller has closed), the sync pipe on 3, the console
-	 * socket on 4; nothing else. */
-	int fds[5] = {req->stdio[0], req->stdio[1], req->stdio[2], sync_fd, req->console_fd};
+	/* stdio on 0-2 (/dev/null for one the caller has closed), the fds to preserve on 3.., then
+	 * the sync pipe and the console socket; nothing else. */
+	int keep = req->preserve_fds;
+	int sync_at = 3 + keep, console_at = sync_at + 1;
+	int fds[console_at + 1];
+	fds[0] = req->stdio[0], fds[1] = req->stdio[1], fds[2] = req->stdio[2];
+	for (int i = 3; i < sync_at; i++)
+		fds[i] = i;
+	fds[sync_at] = sync_fd;
+	fds[console_at] = req->console_fd;
 	for (int i = 0, null = -1; i < 3; i++) {
 		if (fds[i] < 0 && !inherited(i)) {
 			if (null < 0)
@@ -45,11 +50,12 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 			fds[i] = null;
 		}
 	}
-	fs_arrange_fds(fds, 5);
-	char sync_arg[16], console_arg[16];
-	snprintf(sync_arg, sizeof(sync_arg), "%d", SYNC_FD);
-	snprintf(console_arg, sizeof(console_arg), "%d", CONSOLE_FD);
-	const char *argv[16];
+	fs_arrange_fds(fds, console_at + 1);
+	char sync_arg[16], console_arg[16], keep_arg[16];
+	snprintf(sync_arg, sizeof(sync_arg), "%d", sync_at);
+	snprintf(console_arg, sizeof(console_arg), "%d", console_at);
+	snprintf(keep_arg, sizeof(keep_arg), "%d", keep);
+	const char *argv[18];
 	int n = 0;
 	argv[n++] = APPLET_MONITOR_NAME;
 	argv[n++] = "--root";
@@ -58,6 +64,10 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 	argv[n++] = req->ns;
 	argv[n++] = "--sync-fd";
 	argv[n++] = sync_arg;
+	if (keep > 0) {
+		argv[n++] = "--preserve-fds";
+		argv[n++] = keep_arg;
+	}
 	if (req->exec_id) {
 		argv[n++] = "--exec";
 		argv[n++] = req->exec_id;
@@ -69,10 +79,11 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 		argv[n++] = "--console-fd";
 		argv[n++] = console_arg;
 	}
+	argv[n++] = "--"; /* an id may look like an option ("--exec") */
 	argv[n++] = req->id;
 	argv[n] = NULL;
 	execve("/proc/self/exe", (char *const *)argv, environ);
-	dprintf(SYNC_FD, "error exec reaper-monitor: %s\n", strerror(errno));
+	dprintf(sync_at, "error exec reaper-monitor: %s\n", strerror(errno));
 	_exit(127);
 }
 

@@ -145,6 +145,7 @@ _Noreturn void workload_run(const struct workload_plan *plan)
 	int gate = gate_wait(plan->gate, &err);
 	if (gate < 0)
 		_exit(127);
+	fs_cloexec_from(3 + plan->preserve_fds);
 	if (plan->sandbox) {
 		char *const argv[] = {APPLET_PAUSE_NAME, NULL};
 		syscall(SYS_execveat, plan->self_exe, "", argv, env, AT_EMPTY_PATH);
