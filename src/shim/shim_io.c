@@ -20,6 +20,7 @@
 #include "console.h"
 #include "fsutil.h"
 #include "log.h"
+#include "signals.h"
 #include "stdio_target.h"
 
 #define RELAY_BUF               4096
@@ -73,6 +74,7 @@ static int start_logger(struct shim_io *io, const struct stdio_target *t, const 
 		return err_sys(err, errno, "pipe for the logging binary");
 	pid_t pid = fork();
 	if (pid == 0) {
+		signals_reset();
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		int fds[6] = {null, null, null, out[0], errp[0], ready[1]};
 		fs_arrange_fds(fds, 6);
