@@ -59,6 +59,7 @@ bool procfs_alive(pid_t pid, unsigned long long start)
 
 struct pid_pair {
 	pid_t pid, ppid, session;
+	unsigned long long start;
 };
 
 static int scan_parents(struct pid_pair **out, size_t *n_out, struct error **err)
@@ -84,7 +85,7 @@ static int scan_parents(struct pid_pair **out, size_t *n_out, struct error **err
 			}
 			pairs = grown;
 		}
-		pairs[n++] = (struct pid_pair){st.pid, st.ppid, st.session};
+		pairs[n++] = (struct pid_pair){st.pid, st.ppid, st.session, st.starttime};
 	}
 	closedir(d);
 	if (pairs == NULL)
@@ -103,8 +104,8 @@ static bool contains(const pid_t *set, size_t n, pid_t pid)
 	return false;
 }
 
-int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions, pid_t **out,
-		   size_t *n_out, struct error **err)
+int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions,
+		   struct proc_id **out, size_t *n_out, struct error **err)
 {
 	cleanup_free struct pid_pair *pairs = NULL;
 	size_t n_pairs = 0;
@@ -133,12 +134,37 @@ int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, si
 			}
 		}
 	}
-	*out = found;
+	/* found[] lists pairs in the order they were found; give each its start time. */
+	struct proc_id *ids = malloc((n_found + 1) * sizeof(*ids));
+	for (size_t i = 0; ids != NULL && i < n_found; i++) {
+		for (size_t j = 0; j < n_pairs; j++) {
+			if (pairs[j].pid == found[i]) {
+				ids[i] = (struct proc_id){pairs[j].pid, pairs[j].start};
+				break;
+			}
+		}
+	}
+	free(found);
+	if (ids == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	*out = ids;
 	*n_out = n_found;
 	return 0;
 }
 
 int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err)
 {
-	return procfs_members(roots, n_roots, NULL, 0, out, n_out, err);
+	struct proc_id *ids = NULL;
+	size_t n = 0;
+	if (procfs_members(roots, n_roots, NULL, 0, &ids, &n, err) < 0)
+		return -1;
+	pid_t *pids = malloc((n + 1) * sizeof(pid_t));
+	for (size_t i = 0; pids != NULL && i < n; i++)
+		pids[i] = ids[i].pid;
+	free(ids);
+	if (pids == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	*out = pids;
+	*n_out = n;
+	return 0;
 }

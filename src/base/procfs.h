@@ -27,10 +27,17 @@ int procfs_parse_stat(const char *text, struct proc_stat *out);
 /* True while pid is the process that had start time `start` and has not exited (zombies have). */
 bool procfs_alive(pid_t pid, unsigned long long start);
 
+/* A process as Reaper remembers it: a pid means nothing without its start time. */
+struct proc_id {
+	pid_t pid;
+	unsigned long long start;
+};
+
 /* Every descendant of the given roots (not the roots), from one scan of /proc. */
 int procfs_descendants(const pid_t *roots, size_t n_roots, pid_t **out, size_t *n_out, struct error **err);
-/* The same, plus every process of the given sessions and its descendants. */
-int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions, pid_t **out,
-		   size_t *n_out, struct error **err);
+/* The same, plus every process of the given sessions and its descendants, each with its start time
+ * (read with its parent), so that acting on one later reaches that process or none. */
+int procfs_members(const pid_t *roots, size_t n_roots, const pid_t *sessions, size_t n_sessions,
+		   struct proc_id **out, size_t *n_out, struct error **err);
 
 #endif

@@ -254,17 +254,17 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
 	struct proc_state st;
 	if (state_read_process(rt, id, exec_id, &st, err) < 0)
 		return -1;
-	bool alive = st.status != PROC_STOPPED && procfs_alive(st.pid, st.pid_start);
-	pid_t pid = st.pid;
+	bool stopped = st.status == PROC_STOPPED;
+	struct proc_id process = {st.pid, st.pid_start};
 	proc_state_free(&st);
 	if (all)
 		return process_tree_signal(rt, id, exec_id, sig, err);
-	if (!alive)
+	if (!stopped && pidfd_signal_process(process.pid, process.start, sig) == 0)
+		return 0;
+	if (stopped || errno == ESRCH)
 		return err_new(err, ERR_STATE, "%s %s is not running", state_process_kind(exec_id),
 			       state_process_name(id, exec_id));
-	if (kill(pid, sig) < 0)
-		return err_sys(err, errno, "kill %d", (int)pid);
-	return 0;
+	return err_sys(err, errno, "kill %d", (int)process.pid);
 }
 
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,

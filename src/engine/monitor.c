@@ -26,6 +26,7 @@
 #include "gate.h"
 #include "log.h"
 #include "overlay.h"
+#include "pidfd.h"
 #include "pod_settings.h"
 #include "procfs.h"
 #include "process_tree.h"
@@ -50,14 +51,13 @@ static int open_exec_namespace(const struct monitor_request *req, int *nsfd, str
 	struct proc_state init;
 	if (state_read_process(&rt, req->id, NULL, &init, err) < 0)
 		return -1;
-	bool alive = procfs_alive(init.pid, init.pid_start);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init.pid);
+	/* A pidfd of the very process the record names: the workload's setns(CLONE_NEWNS) through it
+	 * joins that process's namespace, or fails if it has gone; never a reused pid's. */
+	*nsfd = pidfd_open_process(init.pid, init.pid_start);
 	proc_state_free(&init);
-	if (!alive)
+	if (*nsfd < 0 && errno == ESRCH)
 		return err_new(err, ERR_STATE, "container %s is not running", req->id);
-	*nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	return *nsfd < 0 ? err_sys(err, errno, "open %s", path) : 0;
+	return *nsfd < 0 ? err_sys(err, errno, "pidfd of container %s", req->id) : 0;
 }
 
 static int load_process(const struct monitor_request *req, const char *dir, const struct proc_state *st,
