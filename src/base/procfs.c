@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "strv.h"
 
 int procfs_parse_stat(const char *text, struct proc_stat *out)
 {
@@ -46,6 +47,66 @@ int procfs_stat(pid_t pid, struct proc_stat *out, struct error **err)
 	}
 	if (procfs_parse_stat(text, out) < 0)
 		return err_new(err, ERR_INVALID, "%s: unexpected format", path);
+	return 0;
+}
+
+int procfs_cmdline(pid_t pid, char ***argv, struct error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	cleanup_free char *text = NULL;
+	size_t len;
+	if (fs_read_file(path, 1 << 20, &text, &len, err) < 0) {
+		if (err != NULL && *err != NULL && ((*err)->errnum == ENOENT || (*err)->errnum == ESRCH))
+			(*err)->kind = ERR_NOT_FOUND;
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\0';
+	if (len > 0 && text[len - 1] != '\0')
+		n++; /* a process may rewrite its arguments without the last NUL */
+	char **v = calloc(n + 1, sizeof(char *));
+	if (v == NULL)
+		return err_sys(err, ENOMEM, "%s", path);
+	size_t k = 0;
+	for (size_t i = 0; i < len && k < n; i += strlen(text + i) + 1) {
+		if ((v[k++] = strdup(text + i)) == NULL) {
+			strv_free(v);
+			return err_sys(err, ENOMEM, "%s", path);
+		}
+	}
+	*argv = v;
+	return 0;
+}
+
+int procfs_pids(pid_t **out, size_t *n_out, struct error **err)
+{
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return err_sys(err, errno, "open /proc");
+	size_t n = 0, cap = 256;
+	pid_t *pids = malloc(cap * sizeof(pid_t));
+	struct dirent *e;
+	while (pids != NULL && (e = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		if (n == cap) {
+			pid_t *grown = realloc(pids, (cap *= 2) * sizeof(pid_t));
+			if (grown == NULL) {
+				free(pids);
+				pids = NULL;
+				break;
+			}
+			pids = grown;
+		}
+		pids[n++] = atoi(e->d_name);
+	}
+	closedir(d);
+	if (pids == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	*out = pids;
+	*n_out = n;
 	return 0;
 }
 

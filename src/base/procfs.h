@@ -24,6 +24,10 @@ struct proc_stat {
 int procfs_stat(pid_t pid, struct proc_stat *out, struct error **err);
 /* Parse the text of a stat file (the comm field may hold spaces and parentheses). */
 int procfs_parse_stat(const char *text, struct proc_stat *out);
+/* The argument vector of pid (NULL-terminated strv, caller frees); ERR_NOT_FOUND once it is gone. */
+int procfs_cmdline(pid_t pid, char ***argv, struct error **err);
+/* Every pid in /proc now (malloc'd). */
+int procfs_pids(pid_t **out, size_t *n, struct error **err);
 /* True while pid is the process that had start time `start` and has not exited (zombies have). */
 bool procfs_alive(pid_t pid, unsigned long long start);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "annotations.h"
@@ -267,24 +268,50 @@ int container_kill(const struct runtime *rt, const char *id, const char *exec_id
 	return err_sys(err, errno, "kill %d", (int)process.pid);
 }
 
+static bool is_directory(const char *path)
+{
+	struct stat st;
+	return path != NULL && lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
 		     struct proc_state *final, struct error **err)
 {
-	struct proc_state st;
-	if (container_state(rt, id, exec_id, &st, err) < 0)
+	if (state_validate_process(rt, id, exec_id, err) < 0)
 		return -1;
-	enum proc_status status = st.status;
-	proc_state_free(&st);
+	cleanup_free char *dir = state_process_dir(rt, id, exec_id);
+	struct proc_state st;
+	struct error *unreadable = NULL;
+	enum proc_status status = PROC_RUNNING;
+	bool salvage = false;
+	if (container_state(rt, id, exec_id, &st, &unreadable) == 0) {
+		status = st.status;
+		proc_state_free(&st);
+	} else if (force && is_directory(dir)) {
+		/* No record, or a corrupt one (a crash between mkdir and the first write, a damaged
+		 * disk): forced, whatever is found of the process goes, and its directory. */
+		err_free(&unreadable);
+		salvage = true;
+	} else {
+		if (err != NULL)
+			*err = unreadable;
+		else
+			err_free(&unreadable);
+		return -1;
+	}
 	if (status == PROC_RUNNING && !force)
 		return err_new(err, ERR_STATE,
 			       "cannot delete %s %s: it is running (stop it first, or use --force)",
 			       state_process_kind(exec_id), state_process_name(id, exec_id));
 	/* A finished exec's leftovers belong to the container now (its monitor lingers with them):
 	 * deleting the exec removes its record only. Anything else is killed and waited for. */
-	if ((exec_id == NULL || status != PROC_STOPPED) && process_tree_kill_all(rt, id, exec_id, err) < 0)
+	if ((exec_id == NULL || status != PROC_STOPPED) &&
+	    process_tree_kill_all(rt, id, exec_id, salvage, err) < 0)
 		return -1;
-	cleanup_free char *dir = state_process_dir(rt, id, exec_id);
-	if (final != NULL && container_state(rt, id, exec_id, final, err) < 0)
-		return -1;
+	if (final != NULL && container_state(rt, id, exec_id, final, salvage ? NULL : err) < 0) {
+		if (!salvage)
+			return -1;
+		*final = (struct proc_state){0}; /* nothing recorded: an unknown exit */
+	}
 	return state_remove_dir(dir, err);
 }

@@ -46,7 +46,9 @@ void container_settle(const struct runtime *rt, const char *id, const char *exec
 int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
 		   struct error **err);
 /* Remove a stopped (or, with force, any) process and its state; a container takes its execs along.
- * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record. */
+ * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record (zeroed
+ * when there is none). With force, a directory whose record is missing or corrupt is removed
+ * too, after whatever is found of its processes (monitors by their command lines) is killed. */
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
 		     struct proc_state *final, struct error **err);
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "procfs.h"
 
 struct monitor_request {
 	const char *root;
@@ -26,6 +27,12 @@ struct monitor_request {
  * (or has died): how a creator waits for the exit on its event loop. */
 int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, int *exit_fd,
 		  struct error **err);
+
+/* The live monitors whose command line names this container (exec_id NULL: its init and every
+ * exec; else that exec), each with its start time: how a container whose records are lost or
+ * corrupt is still found. */
+int monitor_find(const char *root, const char *ns, const char *id, const char *exec_id, struct proc_id **out,
+		 size_t *n, struct error **err);
 
 /* The monitor process itself (the reaper-monitor applet): returns its exit code. sync_fd carries
  * the one-line reply to monitor_spawn. */

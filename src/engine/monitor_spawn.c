@@ -87,6 +87,61 @@ static _Noreturn void exec_monitor(const struct monitor_request *req, int sync_f
 	_exit(127);
 }
 
+/* What a monitor's argv (exec_monitor above) says: its root, namespace, exec id and id. */
+struct monitor_argv {
+	const char *root, *ns, *exec_id, *id;
+};
+
+static bool parse_monitor_argv(char **argv, struct monitor_argv *out)
+{
+	*out = (struct monitor_argv){0};
+	if (argv[0] == NULL || strcmp(argv[0], APPLET_MONITOR_NAME) != 0)
+		return false;
+	size_t i = 1;
+	for (; argv[i] != NULL && strcmp(argv[i], "--") != 0; i += 2) {
+		if (argv[i + 1] == NULL) {
+			out->id = argv[i]; /* a monitor of a version that put no "--" before the id */
+			return out->root != NULL && out->ns != NULL;
+		}
+		if (strcmp(argv[i], "--root") == 0)
+			out->root = argv[i + 1];
+		else if (strcmp(argv[i], "--namespace") == 0)
+			out->ns = argv[i + 1];
+		else if (strcmp(argv[i], "--exec") == 0)
+			out->exec_id = argv[i + 1];
+	}
+	out->id = argv[i] != NULL ? argv[i + 1] : NULL;
+	return out->root != NULL && out->ns != NULL && out->id != NULL;
+}
+
+int monitor_find(const char *root, const char *ns, const char *id, const char *exec_id, struct proc_id **out,
+		 size_t *n, struct error **err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n_pids = 0;
+	if (procfs_pids(&pids, &n_pids, err) < 0)
+		return -1;
+	*out = calloc(n_pids + 1, sizeof(**out));
+	*n = 0;
+	if (*out == NULL)
+		return err_sys(err, ENOMEM, "scan /proc");
+	for (size_t i = 0; i < n_pids; i++) {
+		struct proc_stat before, after;
+		cleanup_strv char **argv = NULL;
+		struct monitor_argv m;
+		/* The start time read around the argv: the argv was that process's. */
+		if (procfs_stat(pids[i], &before, NULL) < 0 || procfs_cmdline(pids[i], &argv, NULL) < 0 ||
+		    procfs_stat(pids[i], &after, NULL) < 0 || before.starttime != after.starttime ||
+		    !parse_monitor_argv(argv, &m))
+			continue;
+		if (strcmp(m.root, root) != 0 || strcmp(m.ns, ns) != 0 || strcmp(m.id, id) != 0 ||
+		    (exec_id != NULL && (m.exec_id == NULL || strcmp(m.exec_id, exec_id) != 0)))
+			continue;
+		(*out)[(*n)++] = (struct proc_id){pids[i], after.starttime};
+	}
+	return 0;
+}
+
 static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

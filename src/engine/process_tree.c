@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "container.h"
+#include "monitor.h"
 #include "pidfd.h"
 #include "procfs.h"
 
@@ -34,6 +35,15 @@ static void members_free(struct members *m)
 	free(m->sessions);
 }
 
+static bool contains(const struct proc_id *set, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (set[i].pid == pid)
+			return true;
+	}
+	return false;
+}
+
 /* The workload is a session leader: its session id is its pid, and the kernel keeps that pid from
  * being reused while any process of the session lives. */
 static bool pid_is_ours_or_free(pid_t pid, unsigned long long start)
@@ -50,7 +60,7 @@ static int add_process(struct members *m, const struct proc_state *st, struct er
 	if (m->monitors == NULL || m->mains == NULL || m->sessions == NULL)
 		return err_sys(err, ENOMEM, "process list");
 	bool monitor_alive = procfs_alive(st->monitor_pid, st->monitor_start);
-	if (monitor_alive)
+	if (monitor_alive && !contains(m->monitors, m->n_monitors, st->monitor_pid))
 		m->monitors[m->n_monitors++] = (struct proc_id){st->monitor_pid, st->monitor_start};
 	if (procfs_alive(st->pid, st->pid_start))
 		m->mains[m->n_mains++] = (struct proc_id){st->pid, st->pid_start};
@@ -118,36 +128,55 @@ static int add_lingering(const struct runtime *rt, const char *id, struct member
 }
 
 /* The process itself, or for a container its init, every exec and what execs left behind. */
-static int collect(const struct runtime *rt, const char *id, const char *exec_id, struct members *m,
-		   struct error **err)
+/* A process whose record is lost or corrupt: its monitors (and, for a container, its execs'),
+ * found by their command lines. */
+static int add_found_monitors(const struct runtime *rt, const char *id, const char *exec_id,
+			      struct members *m, struct error **err)
+{
+	cleanup_free struct proc_id *found = NULL;
+	size_t n = 0;
+	if (monitor_find(rt->root, rt->ns, id, exec_id, &found, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct proc_state st = {
+			.status = PROC_STOPPED, .monitor_pid = found[i].pid, .monitor_start = found[i].start};
+		rc = add_process(m, &st, err);
+	}
+	return rc;
+}
+
+/* With salvage, a record that cannot be read is made up for by a search for its monitors. */
+static int collect(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+		   struct members *m, struct error **err)
 {
 	*m = (struct members){0};
 	struct proc_state st;
-	if (state_read_process(rt, id, exec_id, &st, err) < 0)
+	int rc;
+	if (state_read_process(rt, id, exec_id, &st, salvage ? NULL : err) == 0) {
+		rc = add_process(m, &st, err);
+		proc_state_free(&st);
+	} else if (salvage) {
+		rc = add_found_monitors(rt, id, exec_id, m, err);
+	} else {
 		return -1;
-	int rc = add_process(m, &st, err);
-	proc_state_free(&st);
+	}
 	cleanup_strv char **execs = NULL;
 	if (rc < 0 || exec_id != NULL)
 		return rc;
 	if (state_list_processes(rt, id, &execs, err) < 0)
 		return -1;
 	for (char **e = execs; *e != NULL && rc == 0; e++) {
-		if (state_read_process(rt, id, *e, &st, NULL) < 0)
-			continue; /* deleted meanwhile */
+		if (state_read_process(rt, id, *e, &st, NULL) < 0) {
+			/* Deleted meanwhile, or lost: then its monitor is searched for. */
+			if (salvage)
+				rc = add_found_monitors(rt, id, *e, m, err);
+			continue;
+		}
 		rc = add_process(m, &st, err);
 		proc_state_free(&st);
 	}
 	return rc < 0 ? -1 : add_lingering(rt, id, m, err);
-}
-
-static bool contains(const struct proc_id *set, size_t n, pid_t pid)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (set[i].pid == pid)
-			return true;
-	}
-	return false;
 }
 
 /* The main processes and every descendant of the monitors and mains, each with its identity. */
@@ -193,7 +222,7 @@ int process_tree_pids(const struct runtime *rt, const char *id, const char *exec
 {
 	struct members m;
 	cleanup_free struct proc_id *ids = NULL;
-	int rc = collect(rt, id, exec_id, &m, err);
+	int rc = collect(rt, id, exec_id, false, &m, err);
 	if (rc == 0)
 		rc = tree_of(&m, &ids, n, err);
 	members_free(&m);
@@ -230,7 +259,7 @@ int process_tree_signal(const struct runtime *rt, const char *id, const char *ex
 			struct error **err)
 {
 	struct members m;
-	int rc = collect(rt, id, exec_id, &m, err);
+	int rc = collect(rt, id, exec_id, false, &m, err);
 	if (rc == 0)
 		rc = signal_members(&m, sig, err);
 	members_free(&m);
@@ -256,11 +285,11 @@ bool process_tree_has_live_execs(const struct runtime *rt, const char *id)
 	return live;
 }
 
-int process_tree_kill(const struct runtime *rt, const char *id, const char *exec_id, int **pidfds, size_t *n,
-		      struct error **err)
+int process_tree_kill(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+		      int **pidfds, size_t *n, struct error **err)
 {
 	struct members m;
-	if (collect(rt, id, exec_id, &m, err) < 0)
+	if (collect(rt, id, exec_id, salvage, &m, err) < 0)
 		return -1;
 	/* The monitors' pidfds are taken before the signal: they exit soon after it. */
 	*pidfds = malloc((m.n_monitors + 1) * sizeof(int));
@@ -279,11 +308,12 @@ int process_tree_kill(const struct runtime *rt, const char *id, const char *exec
 	return 0;
 }
 
-int process_tree_kill_all(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
+int process_tree_kill_all(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+			  struct error **err)
 {
 	cleanup_free int *pidfds = NULL;
 	size_t n = 0;
-	if (process_tree_kill(rt, id, exec_id, &pidfds, &n, err) < 0)
+	if (process_tree_kill(rt, id, exec_id, salvage, &pidfds, &n, err) < 0)
 		return -1;
 	uint64_t deadline = clock_monotonic_ms() + PROCESS_TREE_EXIT_TIMEOUT_MS;
 	for (size_t i = 0; i < n; i++) {
