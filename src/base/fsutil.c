@@ -162,6 +162,54 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
 	return 0;
 }
 
+int fs_reserve(const char *path, size_t size, mode_t mode, struct error **err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_sys(err, errno, "create %s", path);
+	int rc = fchmod(fd, mode) < 0 ? errno : posix_fallocate(fd, 0, (off_t)size);
+	if (rc == EOPNOTSUPP || rc == EINVAL) {
+		static const char zeros[4096];
+		rc = 0;
+		for (size_t done = 0; rc == 0 && done < size; done += sizeof(zeros)) {
+			size_t n = size - done < sizeof(zeros) ? size - done : sizeof(zeros);
+			if (fs_write_all(fd, zeros, n) < 0)
+				rc = errno;
+		}
+		if (rc == 0 && fsync(fd) < 0)
+			rc = errno;
+	}
+	if (rc != 0) {
+		unlink(path);
+		return err_sys(err, rc, "reserve %zu bytes in %s", size, path);
+	}
+	return 0;
+}
+
+int fs_write_durable_reserved(const char *reserve, const char *path, const void *data, size_t len,
+			      struct error **err)
+{
+	cleanup_close int fd = open(reserve, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_sys(err, errno, "open %s", reserve);
+	const char *p = data;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pwrite(fd, p + done, len - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, errno, "write %s", path);
+		done += (size_t)n;
+	}
+	if (ftruncate(fd, (off_t)len) < 0 || fsync(fd) < 0)
+		return err_sys(err, errno, "write %s", path);
+	if (rename(reserve, path) < 0)
+		return err_sys(err, errno, "write %s", path);
+	if (fsync_parent(path) < 0)
+		return err_sys(err, errno, "fsync directory of %s", path);
+	return 0;
+}
+
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
 {
 	return write_replace(path, data, len, mode, false, err);

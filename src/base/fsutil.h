@@ -22,6 +22,15 @@ int fs_remove_tree(const char *path, struct error **err);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* The same, and durable: the file is fsync'ed before the rename and the directory after it. */
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
+/* Create path (mode exactly `mode`) with size bytes allocated on disk (fallocate, or zeros where
+ * the filesystem has no fallocate): room set aside for a write that must not fail for want of
+ * space. An existing file is replaced. */
+int fs_reserve(const char *path, size_t size, mode_t mode, struct error **err);
+/* fs_write_durable through a file made by fs_reserve: data goes into its allocated room, which is
+ * then renamed over path (the reserve is used up). Writes that fit need no new space, so a full
+ * filesystem does not fail them. A missing reserve is ENOENT. */
+int fs_write_durable_reserved(const char *reserve, const char *path, const void *data, size_t len,
+			      struct error **err);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
 /* The same, where a missing file is not an error: *exists false, *out NULL, *len 0. */

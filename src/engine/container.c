@@ -113,7 +113,7 @@ static int spawn(const struct runtime *rt, const struct create_options *o, const
 		return err_new(err, ERR_INVALID, "%s %s wants a terminal: a console socket is required",
 			       state_process_kind(o->exec_id), state_process_name(o->id, o->exec_id));
 	if (write_process(dir, o->process_json, err) < 0 || gate_create(dir, err) < 0 ||
-	    state_write(dir, st, err) < 0)
+	    state_write(dir, st, err) < 0 || state_reserve_exit(dir, st, err) < 0)
 		return -1;
 	struct monitor_request req = {.root = rt->root,
 				      .ns = rt->ns,
