@@ -156,15 +156,15 @@ static int await_ready(int fd, struct error **err)
 	return err_new(err, ERR_SYSTEM, "%s", n ? msg : "the process died while being set up");
 }
 
-static void reply(int sync_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(int sync_fd, const char *fmt, ...)
+static int reply(int sync_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reply(int sync_fd, const char *fmt, ...)
 {
 	char line[1200];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fs_write_all(sync_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	return fs_write_all(sync_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 struct created {
@@ -315,7 +315,9 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 		err_free(&err);
 		return EXIT_FAILURE;
 	}
-	reply(sync_fd, "ok %d\n", (int)pid);
+	/* Nobody left to answer (the creator gave up: EPIPE): the workload, held at its gate, goes. */
+	if (reply(sync_fd, "ok %d\n", (int)pid) < 0)
+		kill(pid, SIGKILL);
 	struct exit_record rec = {0};
 	while (!reap(pid, &rec))
 		wait_for_child_signal(sfd, -1);

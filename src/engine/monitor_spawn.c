@@ -17,8 +17,7 @@
 #include "fsutil.h"
 #include "monitor.h"
 #include "names.h"
-
-#define REPLY_TIMEOUT_MS 30000
+#include "pidfd.h"
 
 extern char **environ;
 
@@ -142,39 +141,7 @@ int monitor_find(const char *root, const char *ns, const char *id, const char *e
 	return 0;
 }
 
-static void reap(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-static int read_reply(int fd, char *buf, size_t cap, struct error **err)
-{
-	size_t n = 0;
-	uint64_t deadline = clock_monotonic_ms() + REPLY_TIMEOUT_MS;
-	while (n < cap - 1) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int ready = poll(&p, 1, clock_ms_until(deadline));
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			return err_new(err, ERR_SYSTEM, "the monitor did not answer within %d ms",
-				       REPLY_TIMEOUT_MS);
-		ssize_t r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf, '\n', n) != NULL)
-			break;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *pid, int *exit_fd,
+int monitor_start(const struct monitor_request *req, pid_t *monitor_pid, int *pidfd, int *sync_fd,
 		  struct error **err)
 {
 	int sync[2];
@@ -189,28 +156,46 @@ int monitor_spawn(const struct monitor_request *req, pid_t *monitor_pid, pid_t *
 	if (child == 0)
 		exec_monitor(req, sync[1]);
 	close(sync[1]);
-	char reply[1200];
-	int rc = read_reply(sync[0], reply, sizeof(reply), err);
-	if (rc < 0) {
-		close(sync[0]);
+	/* Taken before anyone can reap the child: it names the monitor however long it takes. */
+	*pidfd = pidfd_open_process(child, 0);
+	if (*pidfd < 0 || fcntl(sync[0], F_SETFL, O_NONBLOCK) < 0) {
+		int saved = errno;
 		kill(child, SIGKILL);
-		reap(child);
-		return -1;
+		if (*pidfd >= 0)
+			close(*pidfd);
+		close(sync[0]);
+		return err_sys(err, saved, "the monitor");
 	}
+	*monitor_pid = child;
+	*sync_fd = sync[0];
+	return 0;
+}
+
+int monitor_reply_read(struct monitor_reply *r, int sync_fd, pid_t *pid, struct error **err)
+{
+	bool eof = false;
+	while (r->len < sizeof(r->text) - 1 && memchr(r->text, '\n', r->len) == NULL) {
+		ssize_t n = read(sync_fd, r->text + r->len, sizeof(r->text) - 1 - r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (n <= 0) {
+			eof = true;
+			break;
+		}
+		r->len += (size_t)n;
+	}
+	r->text[r->len] = '\0';
+	if (!eof && memchr(r->text, '\n', r->len) == NULL && r->len < sizeof(r->text) - 1)
+		return 1;
+	r->text[strcspn(r->text, "\n")] = '\0';
 	int workload = 0;
-	if (sscanf(reply, "ok %d", &workload) == 1 && workload > 0) {
-		*monitor_pid = child;
+	if (sscanf(r->text, "ok %d", &workload) == 1 && workload > 0) {
 		*pid = workload;
-		/* The monitor keeps its end open until the exit is recorded. */
-		if (exit_fd != NULL)
-			*exit_fd = sync[0];
-		else
-			close(sync[0]);
 		return 0;
 	}
-	close(sync[0]);
-	reap(child); /* it failed and is exiting */
-	if (strncmp(reply, "error ", 6) == 0)
-		return err_new(err, ERR_SYSTEM, "%s", reply + 6);
+	if (strncmp(r->text, "error ", 6) == 0)
+		return err_new(err, ERR_SYSTEM, "%s", r->text + 6);
 	return err_new(err, ERR_SYSTEM, "the monitor exited without an answer");
 }
