@@ -195,7 +195,7 @@ int view_build(const struct spec *spec, const struct volumes *volumes, struct er
 	cleanup_strv char **hidden = config_list("REAPER_HIDDEN_SOCKETS");
 	if (hidden == NULL)
 		return err_sys(err, ENOMEM, "hidden sockets");
-	struct mounts_masker masker = {.empty_file = "/dev/null"};
+	struct mounts_masker masker = MOUNTS_MASKER_INIT("/dev/null");
 	int rc = private_copy(spec, err) < 0 ? -1
 					     : build_view(spec, volumes, privileged, hidden, &masker, err);
 	mounts_masker_clear(&masker);

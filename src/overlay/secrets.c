@@ -84,7 +84,7 @@ int secrets_hide(const char *merged, const char *state_root, const char *base, c
 {
 	cleanup_free char *empty = empty_file(dir, err);
 	cleanup_strv char **paths = config_filter_paths();
-	struct mounts_masker m = {.empty_file = empty};
+	struct mounts_masker m = MOUNTS_MASKER_INIT(empty);
 	int rc = empty == NULL ? -1 : paths == NULL ? err_sys(err, ENOMEM, "hidden paths") : 0;
 	for (char **p = paths; rc == 0 && *p != NULL; p++)
 		rc = hide_matches(merged, &m, *p, err);
