@@ -10,8 +10,8 @@
 #include "state.h"
 
 static const char usage[] =
-	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--exec EXEC_ID]\n"
-	"                      [--console-socket PATH | --console-fd FD] ID\n"
+	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--preserve-fds N]\n"
+	"                      [--exec EXEC_ID] [--console-socket PATH | --console-fd FD] [--] ID\n"
 	"Started by reaper-runtime create/exec and by the shim: forks the workload, holds it until\n"
 	"start, waits for it and records its exit in the state directory. Logs to the node setting\n"
 	"REAPER_MONITOR_LOG (none by default); refuses the workload while the node configuration\n"
@@ -26,6 +26,7 @@ static int monitor_main(int argc, char **argv)
 		{"exec", required_argument, NULL, 'e'},
 		{"console-socket", required_argument, NULL, 'c'},
 		{"console-fd", required_argument, NULL, 'f'},
+		{"preserve-fds", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -53,6 +54,9 @@ static int monitor_main(int argc, char **argv)
 		case 'f':
 			req.console_fd = atoi(optarg);
 			break;
+		case 'p':
+			req.preserve_fds = atoi(optarg);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_OK;
@@ -60,10 +64,11 @@ static int monitor_main(int argc, char **argv)
 			return applet_bad_option(APPLET_MONITOR_NAME, opt, argv);
 		}
 	}
-	if (optind != argc - 1 || sync_fd < 3) {
+	if (optind != argc - 1 || sync_fd < 3 + req.preserve_fds || req.preserve_fds < 0) {
 		fprintf(stderr, APPLET_MONITOR_NAME ": %s\n",
-			sync_fd < 3 ? "--sync-fd FD (3 or more) is required"
-				    : "one container id is required");
+			optind != argc - 1
+				? "one container id is required"
+				: "--sync-fd FD must be above the preserved fds (3 + --preserve-fds)");
 		return applet_usage_hint(APPLET_MONITOR_NAME);
 	}
 	req.id = argv[optind];
