@@ -94,6 +94,24 @@ int cli_usage(const struct cli *cli, const char *text)
 	return EXIT_USAGE;
 }
 
+bool cli_one_id(int *argc, char ***argv)
+{
+	const char *a = *argc == 2 ? (*argv)[1] : "";
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0)
+		return true;
+	if (*argc == 3 && strcmp((*argv)[1], "--") == 0) {
+		(*argc)--;
+		(*argv)++;
+	}
+	return false;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
 #define CLI_HELP        0x10000
 #define CLI_MAX_OPTIONS 32
 
@@ -225,9 +243,10 @@ static int cmd_create(struct cli *cli, int argc, char **argv)
 static int cmd_start(struct cli *cli, int argc, char **argv)
 {
 	static const char cmd_usage[] = "usage: reaper-runtime start ID\n";
-	if (cli_getopt(argc, argv, "", NULL) != -1 || optind != argc - 1)
+	if (cli_one_id(&argc, &argv))
+		return cli_help(cmd_usage);
+	if (argc != 2)
 		return cli_usage(cli, cmd_usage);
-	argv += optind - 1;
 	struct error *err = NULL;
 	pid_t pid;
 	return container_start(&cli->rt, argv[1], NULL, &pid, &err) < 0 ? cli_fail(cli, err) : EXIT_OK;

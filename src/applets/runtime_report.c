@@ -69,9 +69,11 @@ static int print_json(json_t *o)
 
 int cmd_state(struct cli *cli, int argc, char **argv)
 {
-	if (cli_getopt(argc, argv, "", NULL) != -1 || optind != argc - 1)
-		return cli_usage(cli, "usage: reaper-runtime state ID\n");
-	argv += optind - 1;
+	static const char cmd_usage[] = "usage: reaper-runtime state ID\n";
+	if (cli_one_id(&argc, &argv))
+		return cli_help(cmd_usage);
+	if (argc != 2)
+		return cli_usage(cli, cmd_usage);
 	struct error *err = NULL;
 	struct proc_state st;
 	container_settle(&cli->rt, argv[1], NULL, SETTLE_TIMEOUT_MS);

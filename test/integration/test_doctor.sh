@@ -138,21 +138,22 @@ expect_line ok "the mount API, openat2, pidfds and close_range are there"
 rm "$HOST/srv/reaper/overlay"
 
 e2e_log "the running containerd: started after its config last changed, or not"
-# The node's config with the harness's private paths, so that a containerd can run it here.
+# The node's config with the harness's private paths, so that a containerd can run it here; at a
+# path of its own (a containerd of this machine reading the default path is not this node's).
+CONFIG=$HOST/etc/containerd/node.toml
 {
 	containerd_base_config --version 2 --no-cri
 	printf '\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "example.invalid/pause:1"\n'
 } >"$CONFIG"
-"$REAPER_BIN" install --host-root "$HOST" >/dev/null
 touch -d '-10 seconds' "$CONFIG"
 containerd_start --config "$CONFIG"
-doctor
+doctor --config /etc/containerd/node.toml
 expect_line ok "started after its config last changed: it runs with it"
 touch -d '+10 seconds' "$CONFIG"
-doctor
-expect_line warn "started before /etc/containerd/config.toml last changed: it has not loaded the handler yet; restart it"
+doctor --config /etc/containerd/node.toml
+expect_line warn "started before /etc/containerd/node.toml last changed: it has not loaded the handler yet; restart it"
 containerd_stop
-doctor
-expect_line warn "no daemon reading /etc/containerd/config.toml is visible here"
+doctor --config /etc/containerd/node.toml
+expect_line warn "no daemon reading /etc/containerd/node.toml is visible here"
 
 e2e_log "PASS"
