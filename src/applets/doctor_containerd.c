@@ -303,6 +303,13 @@ static void check_files(struct doctor *d, const struct ctrd_files *f, const char
 		       d->config, d->handler ? d->handler : "", d->handler ? " " : "", REAPER_RUNTIME_TYPE);
 		return;
 	}
+	if (!ctrd_config_passes_annotation(&declaring->cfg, "reaper.runtime/overlay-name"))
+		report(d, WARN,
+		       "containerd config %s: the handler %s has no pod_annotations = [\"%s\"]: containerd "
+		       "keeps the pods' reaper.runtime/ annotations (overlay-name, dns-mode) from Reaper, "
+		       "which then places every pod in its namespace's group; add that line to the entry "
+		       "(an install made before Reaper honoured annotations lacks it) and restart containerd",
+		       doctor_node_path(d, declaring->path), handler, REAPER_POD_ANNOTATIONS);
 	if (n_declaring > 1)
 		report(d, WARN,
 		       "containerd config: %zu files declare the handler %s; the last one loaded counts",
@@ -574,6 +581,44 @@ static void check_shim(struct doctor *d, const struct unit *u, const char *conta
 	       bindir ? ", and containerd's own directory" : "");
 }
 
+/* The config files and containerd's own view of them. */
+static void check_config(struct doctor *d, const char *binary, const char *version)
+{
+	struct ctrd_files f;
+	cleanup_error struct error *err = NULL;
+	if (ctrd_files_load(d->host_root, d->config, d->handler, &f, &err) < 0) {
+		report(d, FAIL, "containerd config: %s: fix the file (containerd would not start with it)",
+		       err_message(err));
+		return;
+	}
+	if (!f.root_exists) {
+		report(d, FAIL,
+		       "containerd config %s: missing; containerd's defaults declare no %s handler: run "
+		       "reaper install (it writes one)",
+		       d->config, REAPER_RUNTIME_TYPE);
+		ctrd_files_clear(&f);
+		return;
+	}
+	const char *of_interest = handler_of_interest(d, &f);
+	cleanup_free char *handler = of_interest ? strdup(of_interest) : NULL;
+	if (d->handler == NULL && handler != NULL) { /* read again for that handler's own keys */
+		ctrd_files_clear(&f);
+		if (ctrd_files_load(d->host_root, d->config, handler, &f, &err) < 0) {
+			report(d, FAIL, "containerd config: %s", err_message(err));
+			return;
+		}
+	}
+	check_files(d, &f, handler);
+	if (binary == NULL)
+		report(d, WARN,
+		       "containerd: no binary found (its unit's ExecStart=, /usr/local/bin, /usr/bin...): "
+		       "the handler is unconfirmed; name it with --containerd PATH");
+	else
+		confirm_by_dump(d, binary, version, handler);
+	check_loaded(d, &f);
+	ctrd_files_clear(&f);
+}
+
 void check_containerd(struct doctor *d)
 {
 	struct unit u;
@@ -593,34 +638,7 @@ void check_containerd(struct doctor *d)
 		}
 		run_clear(&r);
 	}
-	struct ctrd_files f;
-	cleanup_error struct error *err = NULL;
-	if (ctrd_files_load(d->host_root, d->config, d->handler, &f, &err) < 0) {
-		report(d, FAIL, "containerd config: %s: fix the file (containerd would not start with it)",
-		       err_message(err));
-		goto shim;
-	}
-	if (!f.root_exists) {
-		report(d, FAIL,
-		       "containerd config %s: missing; containerd's defaults declare no %s handler: run "
-		       "reaper "
-		       "install (it writes one)",
-		       d->config, REAPER_RUNTIME_TYPE);
-		ctrd_files_clear(&f);
-		goto shim;
-	}
-	const char *handler = handler_of_interest(d, &f);
-	check_files(d, &f, handler);
-	if (binary == NULL)
-		report(d, WARN,
-		       "containerd: no binary found (its unit's ExecStart=, /usr/local/bin, /usr/bin...): "
-		       "the "
-		       "handler is unconfirmed; name it with --containerd PATH");
-	else
-		confirm_by_dump(d, binary, version, handler);
-	check_loaded(d, &f);
-	ctrd_files_clear(&f);
-shim:
+	check_config(d, binary, version);
 	check_shim(d, &u, binary);
 	unit_clear(&u);
 }

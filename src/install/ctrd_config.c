@@ -2,6 +2,7 @@
 #include "ctrd_config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,12 @@ static int on_key(void *data, char **path, struct toml_scan *s)
 	if (in_runtimes && n == 6 && strcmp(path[5], "runtime_type") == 0 &&
 	    toml_value_kind(s) == TOML_STRING)
 		return read_runtime_type(r, path[4], s);
+	if (in_runtimes && n == 6 && strcmp(path[5], "pod_annotations") == 0 && r->handler != NULL &&
+	    strcmp(path[4], r->handler) == 0 && toml_value_kind(s) == TOML_ARRAY) {
+		strv_free(r->cfg->handler_annotations);
+		r->cfg->handler_annotations = NULL;
+		return toml_read_string_array(s, "pod_annotations", &r->cfg->handler_annotations);
+	}
 	if (in_runtimes && n == 4 && toml_value_kind(s) == TOML_INLINE_TABLE)
 		r->cfg->runtimes_inline = r->cfg->has_runtimes = true;
 	return toml_skip_value(s);
@@ -126,8 +133,9 @@ int ctrd_config_parse(const char *text, size_t len, const char *handler, int def
 	out->reaper_handlers = calloc(1, sizeof(char *));
 	out->runtimes = calloc(1, sizeof(char *));
 	out->typed_runtimes = calloc(1, sizeof(char *));
+	out->handler_annotations = calloc(1, sizeof(char *));
 	if (out->imports == NULL || out->reaper_handlers == NULL || out->runtimes == NULL ||
-	    out->typed_runtimes == NULL) {
+	    out->typed_runtimes == NULL || out->handler_annotations == NULL) {
 		ctrd_config_clear(out);
 		return err_sys(err, ENOMEM, "config");
 	}
@@ -146,6 +154,7 @@ void ctrd_config_clear(struct ctrd_config *c)
 	strv_free(c->reaper_handlers);
 	strv_free(c->runtimes);
 	strv_free(c->typed_runtimes);
+	strv_free(c->handler_annotations);
 	free(c->default_runtime);
 	free(c->handler_type);
 	memset(c, 0, sizeof(*c));
@@ -194,6 +203,14 @@ bool ctrd_config_types(const struct ctrd_config *c, const char *runtime)
 	return listed(c->typed_runtimes, runtime);
 }
 
+bool ctrd_config_passes_annotation(const struct ctrd_config *c, const char *key)
+{
+	for (char **p = c->handler_annotations; *p != NULL; p++)
+		if (fnmatch(*p, key, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
 /* The keys of Reaper's runtime entry, in order, each with its value as TOML writes it. A key the
  * entry should carry (pod_annotations, ...) is one more line here: the installer writes it, its
  * --uninstall removes it with the rest, the doctor's hand-edit text shows it. */
@@ -202,6 +219,7 @@ static const struct {
 	const char *value;
 } runtime_entry_keys[] = {
 	{"runtime_type", "\"" REAPER_RUNTIME_TYPE "\""},
+	{"pod_annotations", "[\"" REAPER_POD_ANNOTATIONS "\"]"},
 };
 
 char *ctrd_config_runtime_entry(int version, const char *handler, bool with_runc, bool with_version)

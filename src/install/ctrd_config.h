@@ -21,19 +21,20 @@
 
 /* What one config file says. */
 struct ctrd_config {
-	bool empty;             /* no key and no table at all (comments and blank lines only) */
-	int version;            /* top-level `version`; 1 when absent, as containerd reads it */
-	bool has_version;       /* `version` is set in the file */
-	char **imports;         /* top-level `imports` entries as written; NULL-terminated, never NULL */
-	bool has_cri;           /* any key or table of the CRI plugin (for this version's plugin name) */
-	bool has_runtimes;      /* any CRI containerd.runtimes.<name> entry */
-	bool runtimes_inline;   /* runtimes given as an inline table (cannot be extended by a table) */
-	bool has_handler;       /* an entry for the handler asked about */
-	char *handler_type;     /* its runtime_type, NULL when not set */
-	char **reaper_handlers; /* every runtime whose runtime_type is Reaper's; NULL-terminated */
-	char **runtimes;        /* every runtime the CRI plugin's containerd.runtimes names */
-	char **typed_runtimes;  /* those of them with a runtime_type */
-	char *default_runtime;  /* containerd.default_runtime_name, NULL when not set */
+	bool empty;                 /* no key and no table at all (comments and blank lines only) */
+	int version;                /* top-level `version`; 1 when absent, as containerd reads it */
+	bool has_version;           /* `version` is set in the file */
+	char **imports;             /* top-level `imports` entries as written; NULL-terminated, never NULL */
+	bool has_cri;               /* any key or table of the CRI plugin (for this version's plugin name) */
+	bool has_runtimes;          /* any CRI containerd.runtimes.<name> entry */
+	bool runtimes_inline;       /* runtimes given as an inline table (cannot be extended by a table) */
+	bool has_handler;           /* an entry for the handler asked about */
+	char *handler_type;         /* its runtime_type, NULL when not set */
+	char **handler_annotations; /* its pod_annotations patterns; NULL-terminated, never NULL */
+	char **reaper_handlers;     /* every runtime whose runtime_type is Reaper's; NULL-terminated */
+	char **runtimes;            /* every runtime the CRI plugin's containerd.runtimes names */
+	char **typed_runtimes;      /* those of them with a runtime_type */
+	char *default_runtime;      /* containerd.default_runtime_name, NULL when not set */
 };
 
 /* Scan TEXT (NUL-terminated; LEN bytes, a NUL inside is an error) for HANDLER's entry. A file
@@ -53,6 +54,12 @@ bool ctrd_config_handler_valid(const char *handler);
 /* True when the config names RUNTIME among its runtimes / gives it a runtime_type. */
 bool ctrd_config_declares(const struct ctrd_config *c, const char *runtime);
 bool ctrd_config_types(const struct ctrd_config *c, const char *runtime);
+
+/* The annotation patterns Reaper's entry passes on: the pod annotations Reaper honours. */
+#define REAPER_POD_ANNOTATIONS "reaper.runtime/*"
+/* Whether the handler's pod_annotations let containerd pass the pod annotation KEY to Reaper
+ * (containerd matches each pattern as a path glob: '*' stops at '/'). */
+bool ctrd_config_passes_annotation(const struct ctrd_config *c, const char *key);
 
 /* The TOML that declares HANDLER (runtime_type io.containerd.reaper.v2, and the other keys of
  * Reaper's runtime entry), preceded by `version = VERSION` when WITH_VERSION (a file of its own, or

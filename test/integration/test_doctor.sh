@@ -113,6 +113,16 @@ e2e_assert_eq 1 "$DOCTOR_RC" "doctor on a config with duplicated tables"
 expect_line FAIL "cannot load its config:"
 expect_line FAIL "it would not start; fix what it names"
 
+e2e_log "an entry installed before Reaper honoured annotations: no pod_annotations"
+new_node old-entry 2 "$(dirname "$(command -v containerd)")"
+"$REAPER_BIN" install --host-root "$HOST" >/dev/null
+grep -q '^  pod_annotations = \["reaper.runtime/\*"\]$' "$CONFIG" || e2e_fail "install wrote no pod_annotations: $(cat "$CONFIG")"
+doctor
+[[ $DOCTOR != *"no pod_annotations"* ]] || e2e_fail "doctor warns of pod_annotations after install: $DOCTOR"
+sed -i '/pod_annotations/d' "$CONFIG"
+doctor
+expect_line warn "the handler reaper-v2 has no pod_annotations = [\"reaper.runtime/*\"]: containerd keeps the pods' reaper.runtime/ annotations"
+
 e2e_log "containerd's PATH from its unit's drop-in; the node's settings and directories"
 new_node paths 2 "$(dirname "$(command -v containerd)")"
 "$REAPER_BIN" install --host-root "$HOST" >/dev/null

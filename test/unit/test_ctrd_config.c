@@ -177,15 +177,28 @@ START_TEST(block_text)
 	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = "
 					   "\"io.containerd.runc.v2\"\n"));
 	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = "
-					   "\"io.containerd.reaper.v2\"\n" CTRD_BLOCK_END "\n"));
+					   "\"io.containerd.reaper.v2\"\n  pod_annotations = "
+					   "[\"reaper.runtime/*\"]\n" CTRD_BLOCK_END "\n"));
 	/* What the block declares, the scanner finds. */
 	char *text = NULL;
 	ck_assert_int_ge(asprintf(&text, "version = 2\n%s", with), 0);
 	struct ctrd_config c = parse_ok(text, "reaper-v2");
 	ck_assert(c.has_handler && c.has_runtimes);
 	ck_assert_str_eq(c.handler_type, REAPER_RUNTIME_TYPE);
+	/* containerd passes the annotations Reaper honours, and only those. */
+	ck_assert(ctrd_config_passes_annotation(&c, "reaper.runtime/overlay-name"));
+	ck_assert(ctrd_config_passes_annotation(&c, "reaper.runtime/dns-mode"));
+	ck_assert(!ctrd_config_passes_annotation(&c, "reaper.runtime.x/overlay-name"));
+	ck_assert(!ctrd_config_passes_annotation(&c, "io.kubernetes.cri.sandbox-id"));
 	ctrd_config_clear(&c);
 	free(text);
+	/* An entry written before pod_annotations, or another handler's, passes nothing. */
+	c = parse_ok("version = 2\n[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = "
+		     "\"io.containerd.reaper.v2\"\n[" CRI2 ".containerd.runtimes.other]\n"
+		     "  pod_annotations = [\"*\"]\n",
+		     "reaper-v2");
+	ck_assert(!ctrd_config_passes_annotation(&c, "reaper.runtime/overlay-name"));
+	ctrd_config_clear(&c);
 
 	char *v3 = ctrd_config_runtime_block(3, "rt", false, true);
 	ck_assert_ptr_null(strstr(v3, "runc"));
