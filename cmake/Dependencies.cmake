@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# jansson, protobuf-c: from REAPER_DEPS_PREFIX (the musl builds of third_party/build-deps.sh) or
-# from the system, one INTERFACE target each so a layer links only what it uses. A static reaper
+# jansson, protobuf-c, libseccomp: from REAPER_DEPS_PREFIX (the musl builds of
+# third_party/build-deps.sh) or from the system, one INTERFACE target each so a layer links only what it uses. A static reaper
 # needs their .a archives.
 if(REAPER_DEPS_PREFIX)
   set(dep_hints HINTS ${REAPER_DEPS_PREFIX}/lib NO_DEFAULT_PATH)
@@ -23,3 +23,4 @@ endfunction()
 
 reaper_dependency(dep_jansson libjansson.a jansson)
 reaper_dependency(dep_protobuf_c libprotobuf-c.a protobuf-c)
+reaper_dependency(dep_seccomp libseccomp.a seccomp)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# Toolchain for the fully static musl flavour (CMake preset `musl`): musl-gcc, the jansson and
-# protobuf-c built by third_party/build-deps.sh, and the kernel's UAPI headers (linux/, asm/...),
+# Toolchain for the fully static musl flavour (CMake preset `musl`): musl-gcc, the jansson,
+# protobuf-c and libseccomp built by third_party/build-deps.sh, and the kernel's UAPI headers (linux/, asm/...),
 # which musl-gcc does not search by itself (-nostdinc).
 #
 # REAPER_DEPS_PREFIX defaults to the prefix build-deps.sh builds for this compiler; pass
@@ -23,7 +23,7 @@ if(NOT REAPER_DEPS_PREFIX)
     message(FATAL_ERROR "third_party/build-deps.sh --print-prefix failed; is musl-gcc (musl-tools) installed?")
   endif()
   set(REAPER_DEPS_PREFIX ${default_prefix} CACHE PATH
-      "Prefix holding jansson and protobuf-c built for this toolchain (musl: see third_party/build-deps.sh)")
+      "Prefix holding jansson, protobuf-c and libseccomp built for this toolchain (musl: see third_party/build-deps.sh)")
 endif()
 
 if(NOT EXISTS ${REAPER_DEPS_PREFIX}/.stamp OR NOT EXISTS ${REAPER_DEPS_PREFIX}/linux-uapi/linux)

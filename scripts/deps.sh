@@ -4,8 +4,8 @@
 set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git file clang clang-format libclang-rt-14-dev
-	libjansson-dev libprotobuf-c-dev protobuf-c-compiler check
-	musl-tools dpkg-dev xz-utils linux-libc-dev debian-archive-keyring
+	libjansson-dev libprotobuf-c-dev protobuf-c-compiler libseccomp-dev check
+	musl-tools dpkg-dev xz-utils linux-libc-dev debian-archive-keyring gperf
 	containerd runc busybox-static
 	python3 python3-grpcio python3-grpc-tools protobuf-compiler python3-yaml
 	golang-go golang-github-containerd-ttrpc-dev golang-github-containerd-containerd-dev

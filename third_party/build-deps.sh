@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Build reaper's two library dependencies, jansson and protobuf-c (runtime library only), with
-# musl-gcc into a prefix, for the fully static musl flavour of reaper (CMake preset `musl`).
+# Build reaper's library dependencies, jansson, protobuf-c (runtime library only) and libseccomp,
+# with musl-gcc into a prefix, for the fully static musl flavour of reaper (CMake preset `musl`).
 #
 #   third_party/build-deps.sh [PREFIX]        build (or reuse) the prefix; print its path on stdout
 #   third_party/build-deps.sh --print-prefix  print the default prefix and exit
@@ -17,7 +17,8 @@
 #
 # Environment: MUSL_CC (default musl-gcc), JOBS (default 2), REAPER_DEPS_CACHE,
 # DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, DEBIAN_SUITE, DEBIAN_KEYRING,
-# JANSSON_DEB_VERSION, PROTOBUF_C_DEB_VERSION (Debian source versions, pinned below).
+# JANSSON_DEB_VERSION, PROTOBUF_C_DEB_VERSION, LIBSECCOMP_DEB_VERSION (Debian source versions,
+# pinned below).
 set -euo pipefail
 
 MUSL_CC=${MUSL_CC:-musl-gcc}
@@ -28,6 +29,7 @@ DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
 DEBIAN_KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 JANSSON_DEB_VERSION=${JANSSON_DEB_VERSION:-2.14-2}
 PROTOBUF_C_DEB_VERSION=${PROTOBUF_C_DEB_VERSION:-1.4.1-1}
+LIBSECCOMP_DEB_VERSION=${LIBSECCOMP_DEB_VERSION:-2.5.4-1+deb12u1}
 CACHE=${REAPER_DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/reaper-deps}
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -76,15 +78,16 @@ toolchain_key() {
 }
 
 expected_stamp() {
-	printf 'recipe %s\ncompiler %s %s\njansson %s\nprotobuf-c %s\n' \
+	printf 'recipe %s\ncompiler %s %s\njansson %s\nprotobuf-c %s\nlibseccomp %s\n' \
 		"$(sha256sum "$SELF" | cut -d' ' -f1)" "$(command -v "$MUSL_CC")" "$KEY" \
-		"$JANSSON_DEB_VERSION" "$PROTOBUF_C_DEB_VERSION"
+		"$JANSSON_DEB_VERSION" "$PROTOBUF_C_DEB_VERSION" "$LIBSECCOMP_DEB_VERSION"
 }
 
 prefix_is_current() {
 	local prefix=$1
 	[ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$(expected_stamp)" ] &&
 		[ -f "$prefix/lib/libjansson.a" ] && [ -f "$prefix/lib/libprotobuf-c.a" ] &&
+		[ -f "$prefix/lib/libseccomp.a" ] &&
 		[ -f "$prefix/linux-uapi/linux/capability.h" ] && [ -f "$prefix/linux-uapi/asm/unistd.h" ]
 }
 
@@ -107,7 +110,8 @@ verify_dsc() {
 sources_cached() {
 	local dsc
 	for dsc in "$SOURCES/$(dsc_name jansson "$JANSSON_DEB_VERSION")" \
-		"$SOURCES/$(dsc_name protobuf-c "$PROTOBUF_C_DEB_VERSION")"; do
+		"$SOURCES/$(dsc_name protobuf-c "$PROTOBUF_C_DEB_VERSION")" \
+		"$SOURCES/$(dsc_name libseccomp "$LIBSECCOMP_DEB_VERSION")"; do
 		[ -f "$dsc" ] || return 1
 		local f
 		for f in $(dsc_files "$dsc"); do
@@ -142,9 +146,11 @@ fetch_sources() {
 	say "fetching Debian's Sources index ($DEBIAN_SUITE) into a private apt state"
 	apt-get -q "${opts[@]}" update --error-on=any >&2 ||
 		die "apt-get update failed with the private sources list $apt_dir/sources.list"
-	say "downloading jansson $JANSSON_DEB_VERSION and protobuf-c $PROTOBUF_C_DEB_VERSION"
+	say "downloading jansson $JANSSON_DEB_VERSION, protobuf-c $PROTOBUF_C_DEB_VERSION and" \
+		"libseccomp $LIBSECCOMP_DEB_VERSION"
 	(cd "$WORK/download" && apt-get -q "${opts[@]}" source --download-only \
-		"jansson=$JANSSON_DEB_VERSION" "protobuf-c=$PROTOBUF_C_DEB_VERSION" >&2) ||
+		"jansson=$JANSSON_DEB_VERSION" "protobuf-c=$PROTOBUF_C_DEB_VERSION" \
+		"libseccomp=$LIBSECCOMP_DEB_VERSION" >&2) ||
 		die "apt-get source failed"
 	local dsc f
 	for dsc in "$WORK/download"/*.dsc; do
@@ -209,6 +215,20 @@ build_protobuf_c() {
 	cp "$src/protobuf-c/protobuf-c.h" "$stage/include/protobuf-c/"
 }
 
+# The library only (no tools, tests or Python binding). Debian's patches change the syscall
+# table, so gperf regenerates its lookup code. The kernel headers come from link_kernel_headers.
+build_libseccomp() {
+	local src=$1 prefix=$2 stage=$3 log=$WORK/libseccomp.log
+	say "building libseccomp with $MUSL_CC"
+	(cd "$src" && run_logged "$log" ./configure CC="$MUSL_CC" \
+		CFLAGS="$(deps_cflags) -isystem $stage/linux-uapi" --prefix="$prefix" --libdir="$prefix/lib" \
+		--enable-static --disable-shared --disable-python)
+	run_logged "$log" make -C "$src/src" -j"$JOBS"
+	DESTDIR=$WORK/destdir run_logged "$log" make -C "$src/src" install
+	DESTDIR=$WORK/destdir run_logged "$log" make -C "$src/include" install
+	rm -f "$stage/lib/libseccomp.la"
+}
+
 # musl-gcc searches only musl's headers (-nostdinc). The kernel's UAPI headers (linux/, asm/,
 # asm-generic/ ...) do not depend on the C library: point at the installed ones (linux-libc-dev)
 # so that the toolchain file can add this directory with -isystem.
@@ -249,17 +269,21 @@ smoke_test() {
 		#include <jansson.h>
 		#include <linux/capability.h>
 		#include <protobuf-c/protobuf-c.h>
+		#include <seccomp.h>
 		#include <stdio.h>
 		#include <stdlib.h>
 		#include <string.h>
 		#include <sys/epoll.h>
+		#include <sys/syscall.h>
 		int main(void)
 		{
 			json_t *v = json_pack("{s:i}", "cap", CAP_SYS_ADMIN);
 			char *s = json_dumps(v, JSON_COMPACT);
 			int ok = s && strcmp(s, "{\"cap\":21}") == 0 && protobuf_c_version_number() > 0 &&
-				 epoll_create1(EPOLL_CLOEXEC) >= 0;
-			printf("%s protobuf-c %s\n", s ? s : "(null)", protobuf_c_version());
+				 epoll_create1(EPOLL_CLOEXEC) >= 0 &&
+				 seccomp_syscall_resolve_name("write") == SYS_write;
+			printf("%s protobuf-c %s libseccomp %u.%u.%u\n", s ? s : "(null)", protobuf_c_version(),
+			       seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
 			free(s);
 			json_decref(v);
 			return ok ? 0 : 1;
@@ -267,7 +291,7 @@ smoke_test() {
 	EOF
 	run_logged "$WORK/smoke.log" "$MUSL_CC" -static -Wall -Werror -I"$prefix/include" \
 		-isystem "$prefix/linux-uapi" "$WORK/smoke.c" -o "$WORK/smoke" \
-		"$prefix/lib/libjansson.a" "$prefix/lib/libprotobuf-c.a"
+		"$prefix/lib/libjansson.a" "$prefix/lib/libprotobuf-c.a" "$prefix/lib/libseccomp.a"
 	file "$WORK/smoke" | grep -q 'statically linked' ||
 		die "the test program is not statically linked: $(file -b "$WORK/smoke")"
 	run_logged "$WORK/smoke.log" "$WORK/smoke"
@@ -299,7 +323,7 @@ main() {
 		exit 0
 	fi
 	for tool in apt-get:apt dpkg-source:dpkg-dev sha256sum:coreutils cmake:cmake make:make \
-		ar:binutils flock:util-linux file:file xz:xz-utils; do
+		ar:binutils flock:util-linux file:file xz:xz-utils gperf:gperf; do
 		need_tool "${tool%%:*}" "${tool#*:}"
 	done
 	SOURCES=$CACHE/sources
@@ -324,18 +348,22 @@ main() {
 	else
 		fetch_sources
 	fi
-	local jdsc pdsc
+	local jdsc pdsc sdsc
 	jdsc=$SOURCES/$(dsc_name jansson "$JANSSON_DEB_VERSION")
 	pdsc=$SOURCES/$(dsc_name protobuf-c "$PROTOBUF_C_DEB_VERSION")
+	sdsc=$SOURCES/$(dsc_name libseccomp "$LIBSECCOMP_DEB_VERSION")
 	verify_dsc "$jdsc"
 	verify_dsc "$pdsc"
+	verify_dsc "$sdsc"
 	unpack "$jdsc" "$WORK/jansson"
 	unpack "$pdsc" "$WORK/protobuf-c"
+	unpack "$sdsc" "$WORK/libseccomp"
 
 	local stage=$WORK/destdir$prefix
 	build_jansson "$WORK/jansson" "$prefix"
 	build_protobuf_c "$WORK/protobuf-c" "$stage"
 	link_kernel_headers "$stage"
+	build_libseccomp "$WORK/libseccomp" "$prefix" "$stage"
 	smoke_test "$stage"
 	expected_stamp >"$stage/.stamp"
 
