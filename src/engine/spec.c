@@ -412,6 +412,16 @@ static int parse_process_fields(struct field_ctx *c, json_t *v, const char *path
 		out->has_oom_score_adj = true;
 		out->oom_score_adj = (int)adj;
 	}
+	if ((f = field_member(v, "apparmorProfile")) != NULL) {
+		field_join(field, path, "apparmorProfile");
+		if (field_string(c, f, field, &out->apparmor_profile) < 0)
+			return -1;
+	}
+	if ((f = field_member(v, "selinuxLabel")) != NULL) {
+		field_join(field, path, "selinuxLabel");
+		if (field_string(c, f, field, &out->selinux_label) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -449,6 +459,43 @@ static int parse_annotations(struct field_ctx *c, json_t *v, struct spec *out)
 	return 0;
 }
 
+static int parse_sysctl(struct field_ctx *c, json_t *v, struct spec *out)
+{
+	if (!json_is_object(v))
+		return field_invalid(c, "linux.sysctl", "must be an object of strings");
+	const char *key;
+	json_t *value;
+	json_object_foreach(v, key, value)
+	{
+		if (!json_is_string(value)) {
+			char path[FIELD_PATH_MAX];
+			field_join(path, "linux.sysctl", key);
+			return field_invalid(c, path, "must be a string");
+		}
+	}
+	out->sysctl = json_incref(v);
+	return 0;
+}
+
+/* The security requests of linux (an object, or NULL: spec_parse_view checked it); what they ask
+ * is decided at create (security.h, seccomp_filter.h). */
+static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
+{
+	json_t *f;
+	/* Only kept here: compiling it needs the typed view, a compiled filter does not. */
+	if ((f = field_member(v, "seccomp")) != NULL) {
+		if (!json_is_object(f))
+			return field_invalid(c, "linux.seccomp", "must be an object");
+		out->seccomp = json_incref(f);
+	}
+	if ((f = field_member(v, "sysctl")) != NULL && parse_sysctl(c, f, out) < 0)
+		return -1;
+	if ((f = field_member(v, "mountLabel")) != NULL &&
+	    field_string(c, f, "linux.mountLabel", &out->mount_label) < 0)
+		return -1;
+	return 0;
+}
+
 /* "1.0.2", "1.1.0-rc.1", "1.2": major version 1. */
 static bool supported_version(const char *v)
 {
@@ -483,7 +530,8 @@ static int parse_document(struct field_ctx *c, json_t *root, struct spec *out)
 		return -1;
 	if ((f = field_member(root, "mounts")) != NULL && spec_parse_mounts(c, f, out) < 0)
 		return -1;
-	if (spec_parse_view(c, r, field_member(root, "linux"), out) < 0)
+	json_t *linux_section = field_member(root, "linux");
+	if (spec_parse_view(c, r, linux_section, out) < 0 || parse_linux(c, linux_section, out) < 0)
 		return -1;
 	return parse_annotations(c, field_member(root, "annotations"), out);
 }
@@ -586,6 +634,8 @@ void spec_process_free(struct spec_process *process)
 	free(process->cwd);
 	free(process->user.additional_gids);
 	free(process->rlimits);
+	free(process->apparmor_profile);
+	free(process->selinux_label);
 	memset(process, 0, sizeof(*process));
 }
 
@@ -599,6 +649,9 @@ void spec_free(struct spec *spec)
 	spec_process_free(&spec->process);
 	spec_mounts_free(spec);
 	json_decref(spec->annotations);
+	json_decref(spec->seccomp);
+	json_decref(spec->sysctl);
+	free(spec->mount_label);
 	memset(spec, 0, sizeof(*spec));
 }
 

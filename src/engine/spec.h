@@ -3,11 +3,15 @@
  * cgroups (linux.resources) are read by no one: Reaper runs on the host on purpose. root.path is
  * only reported; root.readonly and linux's maskedPaths, readonlyPaths, rootfsPropagation and
  * devices shape the container's view of the filesystem (struct spec_view, spec_mounts.c).
+ * linux.seccomp, linux.sysctl, linux.mountLabel and the process's apparmorProfile and selinuxLabel
+ * are kept for create to honour or refuse (security.h, seccomp_filter.h).
  *
  * Rules (spec_parse and spec_parse_process alike):
- * - Unknown keys are ignored (hooks, windows, process.apparmorProfile, ...); a JSON null
- *   counts as an absent member (Go's encoding/json, which writes these documents, does the same).
- *   Duplicate keys are rejected. Strings never contain NUL (jansson refuses \u0000).
+ * - Unknown keys are ignored (hooks, windows, linux.namespaces, ...); a JSON null counts as an
+ *   absent member (Go's encoding/json, which writes these documents, does the same). linux.seccomp
+ *   is the exception (spec_parse_seccomp, spec_seccomp.c): a security request, so an unknown key
+ *   in it is an error. Duplicate keys are rejected. Strings never contain NUL (jansson refuses
+ *   \u0000).
  * - Every error is ERR_INVALID "<doc>: <field>: <problem>", doc being "config.json" (spec_parse,
  *   spec_load) or "process" (spec_parse_process), e.g.
  *   "config.json: mounts[2].destination: must be an absolute path".
@@ -62,7 +66,9 @@ struct spec_process {
 	struct spec_capabilities capabilities;
 	bool no_new_privileges;
 	bool has_oom_score_adj;
-	int oom_score_adj; /* -1000..1000 */
+	int oom_score_adj;      /* -1000..1000 */
+	char *apparmor_profile; /* may be NULL */
+	char *selinux_label;    /* may be NULL */
 };
 
 /* Mount options: ro/rw, nosuid/suid, nodev/dev, noexec/exec, sync/async, dirsync, remount,
@@ -107,6 +113,55 @@ struct spec_view {
 	size_t n_devices;
 };
 
+/* linux.seccomp (OCI LinuxSeccomp), from spec_parse_seccomp. The closed lists (actions, operators,
+ * flags) are checked here; architecture and syscall names, and what the kernel supports, when it
+ * is compiled (seccomp_filter.h).
+ * Refused here: listenerPath and listenerMetadata, SCMP_ACT_NOTIFY (seccomp notify),
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (meaningful only with a listener), errnoRet with an
+ * action other than ERRNO and TRACE, valueTwo with an operator other than SCMP_CMP_MASKED_EQ. */
+enum spec_seccomp_action {
+	SPEC_SECCOMP_KILL_THREAD, /* SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD */
+	SPEC_SECCOMP_KILL_PROCESS,
+	SPEC_SECCOMP_TRAP,
+	SPEC_SECCOMP_ERRNO, /* errno_ret: 0..4095, default EPERM */
+	SPEC_SECCOMP_TRACE, /* errno_ret: 0..65535 (the tracer's message), default EPERM */
+	SPEC_SECCOMP_LOG,
+	SPEC_SECCOMP_ALLOW,
+};
+
+enum spec_seccomp_op {
+	SPEC_SECCOMP_NE,
+	SPEC_SECCOMP_LT,
+	SPEC_SECCOMP_LE,
+	SPEC_SECCOMP_EQ,
+	SPEC_SECCOMP_GE,
+	SPEC_SECCOMP_GT,
+	SPEC_SECCOMP_MASKED_EQ, /* (arg & value) == value_two */
+};
+
+struct spec_seccomp_arg {
+	unsigned index; /* 0..5 */
+	uint64_t value, value_two;
+	enum spec_seccomp_op op;
+};
+
+struct spec_seccomp_rule {
+	char **names; /* NULL-terminated, not empty */
+	enum spec_seccomp_action action;
+	unsigned errno_ret;
+	struct spec_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct spec_seccomp {
+	enum spec_seccomp_action default_action;
+	unsigned default_errno_ret;
+	char **architectures; /* NULL-terminated "SCMP_ARCH_*" names, may be empty */
+	unsigned flags;       /* SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW */
+	struct spec_seccomp_rule *rules;
+	size_t n_rules;
+};
+
 struct spec {
 	char *oci_version;
 	char *hostname;  /* may be NULL */
@@ -116,6 +171,10 @@ struct spec {
 	size_t n_mounts;
 	struct spec_view view;
 	json_t *annotations; /* object (possibly empty), owned */
+	json_t *seccomp;     /* linux.seccomp as given (an object), owned; NULL when absent. spec_parse
+			      * checks only that it is an object: compiling it parses the rest. */
+	json_t *sysctl;      /* linux.sysctl: object of strings, owned; NULL when absent */
+	char *mount_label;   /* linux.mountLabel, may be NULL */
 };
 
 /* The largest config.json (or process JSON) accepted: a bigger document is an error. */
@@ -147,6 +206,15 @@ int spec_capability_number(const char *name);
 const char *spec_capability_name(int cap);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 for an unknown name. */
 int spec_rlimit_resource(const char *name);
+/* Parse and validate linux.seccomp (spec->seccomp). Errors name the field like spec_parse's:
+ * "config.json: linux.seccomp.syscalls[2].action: unknown action \"X\"". On failure *out is left
+ * zeroed. */
+int spec_parse_seccomp(json_t *seccomp, struct spec_seccomp *out, struct error **err);
+void spec_seccomp_free(struct spec_seccomp *seccomp);
+/* The i-th name of the closed lists of linux.seccomp (for `features`); NULL past the end. */
+const char *spec_seccomp_action_name(size_t i);
+const char *spec_seccomp_op_name(size_t i);
+const char *spec_seccomp_flag_name(size_t i);
 /* The i-th mount option spec_parse understands as a flag or propagation (for `features`); NULL past
  * the end. */
 const char *spec_mount_option_name(size_t i);

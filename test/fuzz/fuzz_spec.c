@@ -21,6 +21,25 @@ static void check_spec(const struct spec *s)
 	(void)spec_annotation(s, "io.kubernetes.cri.sandbox-id");
 }
 
+/* linux.seccomp is kept as JSON by spec_parse and parsed when a filter is compiled. */
+static void check_seccomp(const struct spec *s)
+{
+	struct error *err = NULL;
+	struct spec_seccomp p;
+	if (s->seccomp == NULL)
+		return;
+	if (spec_parse_seccomp(s->seccomp, &p, &err) == 0) {
+		for (size_t i = 0; i < p.n_rules; i++)
+			if (p.rules[i].names == NULL || p.rules[i].names[0] == NULL)
+				abort();
+		spec_seccomp_free(&p);
+	} else {
+		if (err == NULL || err_message(err)[0] == '\0')
+			abort();
+		err_free(&err);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct error *err = NULL;
@@ -29,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err != NULL)
 			abort();
 		check_spec(&s);
+		check_seccomp(&s);
 		spec_free(&s);
 	} else {
 		if (err == NULL || err_message(err)[0] == '\0')

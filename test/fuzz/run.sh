@@ -29,14 +29,19 @@ printf "\x00\x00\x00\x01\x00\x00\x00\x01\x03\x00x" >"$corpus/ttrpc_server/data"
 printf "\x00\x00\x00\x08\x00\x00\x00\x01\x02\x00\x12\x06\x0a\x01k\x12\x01v" >"$corpus/ttrpc_client/ok"
 printf "\x07\x00\x00\x00\x13\x00\x00\x00\x01\x01\x00$echo_req" >"$corpus/ttrpc_frame/echo"
 
-# A small but complete config.json for the spec parser.
+# A small but complete config.json for the spec parser, with a seccomp profile.
 cat >"$corpus/spec/config.json" <<'JSON'
 {"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":1,"gid":2,"umask":18,"additionalGids":[3]},
 "args":["sh","-c","true"],"env":["PATH=/bin"],"cwd":"/","capabilities":{"bounding":["CAP_KILL"]},
 "rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}],"noNewPrivileges":true,"oomScoreAdj":5},
 "root":{"path":"rootfs"},"hostname":"h","mounts":[{"destination":"/data","type":"bind","source":"/tmp",
 "options":["rbind","ro","nosuid"]},{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["size=1m"]}],
-"annotations":{"io.kubernetes.cri.container-type":"sandbox"}}
+"annotations":{"io.kubernetes.cri.container-type":"sandbox"},
+"linux":{"sysctl":{"a.b":"1"},"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+"architectures":["SCMP_ARCH_X86_64"],"flags":["SECCOMP_FILTER_FLAG_LOG"],"syscalls":[{"names":["read"],
+"action":"SCMP_ACT_ALLOW"},{"names":["clone"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,
+"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},{"names":["mount"],"action":"SCMP_ACT_ERRNO",
+"errnoRet":1}]}}}
 JSON
 
 # A containerd config with imports, quoted and dotted keys, an inline table and strings.

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of src/spec.c: config.json and exec Process parsing and validation. */
+/* Unit tests of src/engine/spec*.c: config.json and exec Process parsing and validation. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -937,6 +938,198 @@ START_TEST(mount_option_names_are_listed)
 }
 END_TEST
 
+/* ---- linux: seccomp, sysctl, labels ---- */
+
+START_TEST(seccomp_profile_is_parsed)
+{
+	char *json = config_with(
+		MINIMAL_PROCESS,
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': 38,"
+		" 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],"
+		" 'flags': ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],"
+		" 'syscalls': [{'names': ['read', 'write'], 'action': 'SCMP_ACT_ALLOW'},"
+		"  {'names': ['clone'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'index': 0,"
+		"   'value': 2114060288, 'valueTwo': 0, 'op': 'SCMP_CMP_MASKED_EQ'}]},"
+		"  {'names': ['personality'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'index': 0, 'value': 8,"
+		"   'op': 'SCMP_CMP_EQ'}]},"
+		"  {'names': ['mount'], 'action': 'SCMP_ACT_KILL'},"
+		"  {'names': ['umount2'], 'action': 'SCMP_ACT_ERRNO'},"
+		"  {'names': ['ptrace'], 'action': 'SCMP_ACT_TRACE', 'errnoRet': 65535}]}}");
+	struct spec s;
+	parse_ok(json, &s);
+	struct spec_seccomp typed, *p = &typed;
+	struct error *err = NULL;
+	ck_assert_msg(spec_parse_seccomp(s.seccomp, p, &err) == 0, "%s", err_message(err));
+	ck_assert_int_eq(p->default_action, SPEC_SECCOMP_ERRNO);
+	ck_assert_uint_eq(p->default_errno_ret, 38);
+	ck_assert_str_eq(p->architectures[0], "SCMP_ARCH_X86_64");
+	ck_assert_str_eq(p->architectures[1], "SCMP_ARCH_X86");
+	ck_assert_ptr_null(p->architectures[2]);
+	ck_assert_uint_eq(p->flags, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+	ck_assert_uint_eq(p->n_rules, 6);
+	ck_assert_str_eq(p->rules[0].names[1], "write");
+	ck_assert_int_eq(p->rules[0].action, SPEC_SECCOMP_ALLOW);
+	ck_assert_uint_eq(p->rules[0].n_args, 0);
+	ck_assert_uint_eq(p->rules[1].n_args, 1);
+	ck_assert_int_eq(p->rules[1].args[0].op, SPEC_SECCOMP_MASKED_EQ);
+	ck_assert_uint_eq(p->rules[1].args[0].value, 2114060288);
+	ck_assert_int_eq(p->rules[2].args[0].op, SPEC_SECCOMP_EQ);
+	ck_assert_uint_eq(p->rules[2].args[0].value, 8);
+	ck_assert_int_eq(p->rules[3].action, SPEC_SECCOMP_KILL_THREAD);
+	/* errnoRet defaults to EPERM, as in runc. */
+	ck_assert_int_eq(p->rules[4].action, SPEC_SECCOMP_ERRNO);
+	ck_assert_uint_eq(p->rules[4].errno_ret, EPERM);
+	ck_assert_int_eq(p->rules[5].action, SPEC_SECCOMP_TRACE);
+	ck_assert_uint_eq(p->rules[5].errno_ret, 65535);
+	spec_seccomp_free(p);
+	spec_free(&s);
+	free(json);
+}
+END_TEST
+
+START_TEST(no_seccomp_means_none)
+{
+	char *json = config_with(MINIMAL_PROCESS, "'linux': {'seccomp': null, 'namespaces': []}");
+	struct spec s;
+	parse_ok(json, &s);
+	ck_assert_ptr_null(s.seccomp);
+	ck_assert_ptr_null(s.sysctl);
+	spec_free(&s);
+	free(json);
+}
+END_TEST
+
+#define SECCOMP_WITH(rule) "'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [" rule "]}}"
+
+/* config.json with linux.seccomp = `extra`'s: spec_parse keeps it, spec_parse_seccomp refuses it. */
+static void expect_seccomp_error(const char *extra, const char *message)
+{
+	char *json = config_with(MINIMAL_PROCESS, extra);
+	struct spec s;
+	parse_ok(json, &s);
+	struct spec_seccomp p;
+	memset(&p, 0xAA, sizeof(p));
+	struct error *err = NULL;
+	ck_assert_int_lt(spec_parse_seccomp(s.seccomp, &p, &err), 0);
+	ck_assert_str_eq(err_message(err), message);
+	ck_assert_int_eq(err->kind, ERR_INVALID);
+	static const struct spec_seccomp zero;
+	ck_assert_int_eq(memcmp(&p, &zero, sizeof(zero)), 0);
+	err_free(&err);
+	spec_free(&s);
+	free(json);
+}
+
+START_TEST(seccomp_errors_name_the_field)
+{
+	expect_extra_error("'linux': 3", "config.json: linux: must be an object");
+	expect_extra_error("'linux': {'seccomp': []}", "config.json: linux.seccomp: must be an object");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {}}",
+		"config.json: linux.seccomp.defaultAction: must be a string naming an SCMP_ACT_* action");
+	expect_seccomp_error("'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_MAYBE'}}",
+			     "config.json: linux.seccomp.defaultAction: unknown action \"SCMP_ACT_MAYBE\"");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_NOTIFY'}}",
+		"config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY (seccomp notify) is not "
+		"supported");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/a.sock'}}",
+		"config.json: linux.seccomp.listenerPath: seccomp notify is not supported");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerMetadata': 'x'}}",
+		"config.json: linux.seccomp.listenerMetadata: seccomp notify is not supported");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'defaultErrnoRet': 1}}",
+		"config.json: linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE "
+		"take an errno");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': 4096}}",
+		"config.json: linux.seccomp.defaultErrnoRet: must be at most 4095");
+	expect_seccomp_error("'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'flags': "
+			     "['SECCOMP_FILTER_FLAG_X']}}",
+			     "config.json: linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW',"
+		" 'flags': ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']}}",
+		"config.json: linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a "
+		"seccomp notify listener, which is not supported");
+	expect_seccomp_error(
+		"'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['x86_64']}}",
+		"config.json: linux.seccomp.architectures[0]: unknown architecture \"x86_64\"");
+	expect_seccomp_error("'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'extra': 1}}",
+			     "config.json: linux.seccomp.extra: unknown field");
+	expect_seccomp_error(
+		SECCOMP_WITH("{'names': [], 'action': 'SCMP_ACT_ERRNO'}"),
+		"config.json: linux.seccomp.syscalls[0].names: must be a non-empty array of system "
+		"call names");
+	expect_seccomp_error(SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_KILL', 'errnoRet': 1}"),
+			     "config.json: linux.seccomp.syscalls[0].errnoRet: only SCMP_ACT_ERRNO and "
+			     "SCMP_ACT_TRACE take an errno");
+	expect_seccomp_error(
+		SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_NOTIFY'}"),
+		"config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY (seccomp notify) is "
+		"not supported");
+	expect_seccomp_error(SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_ERRNO', 'comment': 'x'}"),
+			     "config.json: linux.seccomp.syscalls[0].comment: unknown field");
+	expect_seccomp_error(SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_ERRNO',"
+					  " 'args': [{'index': 6, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}"),
+			     "config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5");
+	expect_seccomp_error(
+		SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_ERRNO',"
+			     " 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_ABOUT'}]}"),
+		"config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\"");
+	expect_seccomp_error(
+		SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_ERRNO',"
+			     " 'args': [{'index': 0, 'value': 1, 'valueTwo': 2, 'op': 'SCMP_CMP_EQ'}]}"),
+		"config.json: linux.seccomp.syscalls[0].args[0].valueTwo: only SCMP_CMP_MASKED_EQ "
+		"takes a second value");
+	expect_seccomp_error(
+		SECCOMP_WITH("{'names': ['mount'], 'action': 'SCMP_ACT_ERRNO',"
+			     " 'args': [{'index': 0, 'value': -1, 'op': 'SCMP_CMP_EQ'}]}"),
+		"config.json: linux.seccomp.syscalls[0].args[0].value: must be a non-negative integer");
+}
+END_TEST
+
+START_TEST(seccomp_name_lists_cover_the_spec)
+{
+	size_t n = 0;
+	while (spec_seccomp_action_name(n) != NULL)
+		n++;
+	ck_assert_uint_eq(n, 8); /* all but SCMP_ACT_NOTIFY */
+	for (n = 0; spec_seccomp_op_name(n) != NULL; n++)
+		;
+	ck_assert_uint_eq(n, 7);
+	ck_assert_str_eq(spec_seccomp_op_name(SPEC_SECCOMP_MASKED_EQ), "SCMP_CMP_MASKED_EQ");
+	for (n = 0; spec_seccomp_flag_name(n) != NULL; n++)
+		;
+	ck_assert_uint_eq(n, 3);
+}
+END_TEST
+
+START_TEST(sysctls_and_labels_are_kept)
+{
+	char *json = config_with("{'args': ['/bin/true'], 'apparmorProfile': 'cri-containerd.apparmor.d',"
+				 " 'selinuxLabel': 'system_u:system_r:container_t:s0:c1,c2'}",
+				 "'linux': {'sysctl': {'net.core.somaxconn': '1024'},"
+				 " 'mountLabel': 'system_u:object_r:container_file_t:s0:c1,c2'}");
+	struct spec s;
+	parse_ok(json, &s);
+	ck_assert_str_eq(s.process.apparmor_profile, "cri-containerd.apparmor.d");
+	ck_assert_str_eq(s.process.selinux_label, "system_u:system_r:container_t:s0:c1,c2");
+	ck_assert_str_eq(s.mount_label, "system_u:object_r:container_file_t:s0:c1,c2");
+	ck_assert_str_eq(json_string_value(json_object_get(s.sysctl, "net.core.somaxconn")), "1024");
+	spec_free(&s);
+	free(json);
+	expect_extra_error("'linux': {'sysctl': ['a']}",
+			   "config.json: linux.sysctl: must be an object of strings");
+	expect_extra_error("'linux': {'sysctl': {'kernel.x': 1}}",
+			   "config.json: linux.sysctl.kernel.x: must be a string");
+	expect_process_error("{'args': ['/bin/true'], 'apparmorProfile': 1}",
+			     "config.json: process.apparmorProfile: must be a string");
+}
+END_TEST
+
 /* ---- spec_parse_process ---- */
 
 START_TEST(bare_process_is_parsed)
@@ -1194,6 +1387,14 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, hostname_and_annotations_are_validated);
 	tcase_add_test(tc, annotations_outlive_the_document);
 	tcase_add_test(tc, mount_option_names_are_listed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("linux");
+	tcase_add_test(tc, seccomp_profile_is_parsed);
+	tcase_add_test(tc, no_seccomp_means_none);
+	tcase_add_test(tc, seccomp_errors_name_the_field);
+	tcase_add_test(tc, seccomp_name_lists_cover_the_spec);
+	tcase_add_test(tc, sysctls_and_labels_are_kept);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
