@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "runtime.h"
 #include "process_tree.h"
+#include "seccomp_filter.h"
 #include "spec.h"
 #include "version.h"
 
@@ -176,6 +177,24 @@ static const char *capability_at(size_t i)
 	return spec_capability_name((int)i);
 }
 
+/* runc's shape: what a profile may name, and what this kernel and libseccomp support. */
+static json_t *seccomp_features(void)
+{
+	json_t *archs = json_array(), *supported = json_array();
+	for (size_t i = 0; seccomp_architecture_name(i) != NULL; i++) {
+		if (seccomp_known_architecture(seccomp_architecture_name(i)))
+			json_array_append_new(archs, json_string(seccomp_architecture_name(i)));
+	}
+	for (size_t i = 0; spec_seccomp_flag_name(i) != NULL; i++) {
+		if (seccomp_flag_supported(spec_seccomp_flag_name(i)))
+			json_array_append_new(supported, json_string(spec_seccomp_flag_name(i)));
+	}
+	return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions",
+			 string_list(spec_seccomp_action_name, 64), "operators",
+			 string_list(spec_seccomp_op_name, 64), "archs", archs, "knownFlags",
+			 string_list(spec_seccomp_flag_name, 64), "supportedFlags", supported);
+}
+
 int cmd_features(struct cli *cli, int argc, char **argv)
 {
 	if (cli_getopt(argc, argv, "", NULL) != -1 || optind != argc)
@@ -190,8 +209,9 @@ int cmd_features(struct cli *cli, int argc, char **argv)
 	json_object_set_new(linux_, "namespaces", json_array());
 	json_object_set_new(linux_, "capabilities", string_list(capability_at, SPEC_CAP_LAST + 1));
 	json_object_set_new(linux_, "cgroup", json_pack("{s:b,s:b,s:b}", "v1", 0, "v2", 0, "systemd", 0));
-	json_object_set_new(linux_, "seccomp", json_pack("{s:b}", "enabled", 0));
-	json_object_set_new(linux_, "apparmor", json_pack("{s:b}", "enabled", 0));
+	json_object_set_new(linux_, "seccomp", seccomp_features());
+	/* AppArmor profiles are applied; SELinux labels are refused (security.h). */
+	json_object_set_new(linux_, "apparmor", json_pack("{s:b}", "enabled", 1));
 	json_object_set_new(linux_, "selinux", json_pack("{s:b}", "enabled", 0));
 	json_object_set_new(o, "linux", linux_);
 	json_object_set_new(o, "annotations",

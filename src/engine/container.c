@@ -28,6 +28,8 @@
 #include "pod_settings.h"
 #include "process_tree.h"
 #include "procfs.h"
+#include "seccomp_filter.h"
+#include "security.h"
 #include "spec.h"
 
 #define START_TIMEOUT_MS       10000
@@ -80,7 +82,8 @@ static int check_request(const struct runtime *rt, const struct create_options *
 	if (o->exec_id == NULL) {
 		if (o->bundle == NULL)
 			return err_new(err, ERR_INVALID, "create %s: no bundle given", o->id);
-		if (spec_load(o->bundle, spec, err) < 0 || pod_settings_read(spec, settings, err) < 0)
+		if (spec_load(o->bundle, spec, err) < 0 || pod_settings_read(spec, settings, err) < 0 ||
+		    security_check_spec(spec, err) < 0)
 			return -1;
 		*terminal = spec->process.terminal;
 		return 0;
@@ -99,8 +102,9 @@ static int check_request(const struct runtime *rt, const struct create_options *
 		return o->process_json ? -1
 				       : err_new(err, ERR_INVALID, "exec %s: no process given", o->exec_id);
 	*terminal = process.terminal;
+	int rc = security_check_process(&process, "process: ", err);
 	spec_process_free(&process);
-	return 0;
+	return rc;
 }
 
 static int write_process(const char *dir, const char *json, struct error **err)
@@ -231,11 +235,11 @@ int container_create_begin(const struct runtime *rt, const struct create_options
 	c->exit_fd = o->exit_fd;
 	c->dir = state_process_dir(rt, o->id, o->exec_id);
 	int rc = initial_record(o, o->exec_id ? NULL : &spec, &settings, &c->st, err);
-	spec_free(&spec);
 	if (rc == 0 && (c->dir == NULL || asprintf(&c->kind_name, "%s %s", state_process_kind(o->exec_id),
 						   state_process_name(o->id, o->exec_id)) < 0))
 		rc = err_sys(err, ENOMEM, "create");
 	if (rc < 0 || state_make_dir(c->dir, state_process_kind(o->exec_id), err) < 0) {
+		spec_free(&spec);
 		if (rc == 0 && err && *err && (*err)->kind == ERR_EXISTS) {
 			err_free(err);
 			err_new(err, ERR_EXISTS, "%s already exists", c->kind_name);
@@ -243,7 +247,10 @@ int container_create_begin(const struct runtime *rt, const struct create_options
 		create_op_free(&c->op);
 		return -1;
 	}
-	if (spawn(rt, o, terminal, c, err) < 0) {
+	/* An exec runs under its container's filter, which it finds in the container's directory. */
+	rc = seccomp_prepare(rt->root, spec.seccomp, c->dir, err);
+	spec_free(&spec);
+	if (rc < 0 || spawn(rt, o, terminal, c, err) < 0) {
 		state_remove_dir(c->dir, NULL);
 		err_wrap(err, "create %s", c->kind_name);
 		create_op_free(&c->op);

@@ -30,6 +30,7 @@
 #include "pod_settings.h"
 #include "procfs.h"
 #include "process_tree.h"
+#include "seccomp_filter.h"
 #include "spec.h"
 #include "state.h"
 #include "view.h"
@@ -42,6 +43,7 @@ struct preparation {
 	struct spec spec;            /* init: config.json */
 	struct spec_process process; /* exec: process.json */
 	struct volumes volumes;
+	struct seccomp_program seccomp; /* the container's, for its init and its execs */
 	struct workload_plan plan;
 	int console_master;
 };
@@ -72,9 +74,12 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 		    spec_parse_process(text, len, &prep->process, err) < 0)
 			return -1;
 		prep->plan.process = &prep->process;
+		cleanup_free char *container = state_container_dir(req->root, req->ns, req->id);
+		if (container == NULL || seccomp_read(container, &prep->seccomp, err) < 0)
+			return container ? -1 : err_sys(err, ENOMEM, "state path");
 		return open_exec_namespace(req, &prep->plan.nsfd, err);
 	}
-	if (spec_load(st->bundle, &prep->spec, err) < 0)
+	if (spec_load(st->bundle, &prep->spec, err) < 0 || seccomp_read(dir, &prep->seccomp, err) < 0)
 		return -1;
 	prep->plan.process = &prep->spec.process;
 	prep->plan.spec = &prep->spec;
@@ -120,6 +125,7 @@ static int prepare(const struct monitor_request *req, const char *dir, struct pr
 	proc_state_free(&st);
 	if (rc < 0 || prepare_console(req, prep, err) < 0 || gate_handle(dir, &prep->plan.gate, err) < 0)
 		return -1;
+	prep->plan.seccomp = &prep->seccomp;
 	prep->plan.self_exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (prep->plan.self_exe < 0)
 		return err_sys(err, errno, "open /proc/self/exe");
@@ -135,6 +141,7 @@ static void release(struct preparation *prep)
 			close(fds[i]);
 	}
 	volumes_close(&prep->volumes);
+	seccomp_program_free(&prep->seccomp);
 	spec_free(&prep->spec);
 	spec_process_free(&prep->process);
 }
@@ -381,10 +388,15 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 	release(&prep);
 	detach_stdio();
 	if (pid < 0 || await_ready(report[0], &err) < 0) {
+		int status = 0;
+		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		/* A seccomp filter that kills (SIGSYS) leaves no message of its own. */
+		if (pid > 0 && WIFSIGNALED(status))
+			err_wrap(&err, "killed by signal %d (%s)", WTERMSIG(status),
+				 strsignal(WTERMSIG(status)));
 		reply(sync_fd, "error %s\n", pid < 0 ? strerror(fork_errno) : err_message(err));
 		err_free(&err);
-		while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
 		return EXIT_FAILURE;
 	}
 	close(report[0]);

@@ -21,6 +21,8 @@
 #include "gate.h"
 #include "names.h"
 #include "overlay.h"
+#include "seccomp_filter.h"
+#include "security.h"
 #include "view.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -99,6 +101,12 @@ static char **environment_with_home(const struct spec_process *p)
 	return env;
 }
 
+static int install_filter(const struct workload_plan *plan, int report_fd, bool setup, struct error **err)
+{
+	struct seccomp_after after = {.report_fd = report_fd, .execveat = plan->sandbox, .setup = setup};
+	return seccomp_install(plan->seccomp, &after, err);
+}
+
 static int prepare(const struct workload_plan *plan, char **program, struct error **err)
 {
 	const struct spec_process *p = plan->process;
@@ -110,7 +118,11 @@ static int prepare(const struct workload_plan *plan, char **program, struct erro
 		return -1;
 	if (chdir(p->cwd) < 0)
 		return err_sys(err, errno, "chdir to cwd (\"%s\") set in config.json", p->cwd);
-	if (credentials_prepare(p, err) < 0 || credentials_apply(p, err) < 0)
+	if (security_apply_apparmor(p->apparmor_profile, err) < 0 || credentials_prepare(p, err) < 0)
+		return -1;
+	if (!p->no_new_privileges && install_filter(plan, plan->report, true, err) < 0)
+		return -1;
+	if (credentials_apply(p, err) < 0)
 		return -1;
 	if (plan->sandbox)
 		return 0;
@@ -121,6 +133,28 @@ static _Noreturn void fail(int fd, struct error *err)
 {
 	const char *msg = err_message(err);
 	fs_write_all(fd, msg, strlen(msg));
+	_exit(127);
+}
+
+/* The last step: the filter if no_new_privs let it wait until now, then execve (of Reaper's pause
+ * for a sandbox: program NULL). A failure is reported without allocating, as the filter may be in
+ * force. */
+static _Noreturn void exec_last(const struct workload_plan *plan, int gate, const char *program,
+				char *const argv[], char **env)
+{
+	struct error *err = NULL;
+	if (plan->process->no_new_privileges && install_filter(plan, gate, false, &err) < 0)
+		fail(gate, err);
+	char msg[512];
+	int n;
+	if (program == NULL) {
+		syscall(SYS_execveat, plan->self_exe, "", argv, env, AT_EMPTY_PATH);
+		n = snprintf(msg, sizeof(msg), "exec the sandbox's pause: %s", strerror(errno));
+	} else {
+		execve(program, argv, env);
+		n = snprintf(msg, sizeof(msg), "exec: \"%s\": %s", argv[0], strerror(errno));
+	}
+	fs_write_all(gate, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	_exit(127);
 }
 
@@ -140,11 +174,7 @@ _Noreturn void workload_run(const struct workload_plan *plan)
 	fs_cloexec_from(3 + plan->preserve_fds);
 	if (plan->sandbox) {
 		char *const argv[] = {APPLET_PAUSE_NAME, NULL};
-		syscall(SYS_execveat, plan->self_exe, "", argv, env, AT_EMPTY_PATH);
-		err_sys(&err, errno, "exec the sandbox's pause");
-	} else {
-		execve(program, plan->process->args, env);
-		err_sys(&err, errno, "exec: \"%s\"", plan->process->args[0]);
+		exec_last(plan, gate, NULL, argv, env);
 	}
-	fail(gate, err);
+	exec_last(plan, gate, program, plan->process->args, env);
 }

@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The workload process: everything between the monitor's fork and execve of the user's program.
- * Order: session and terminal, mount namespace, mounts, cwd, limits, user, capabilities, program
- * lookup, report ready, wait at the start gate, execve. */
+ * Order: session and terminal, mount namespace and the container's view, cwd, AppArmor profile,
+ * limits, [seccomp], user, capabilities, program lookup, report ready, wait at the start gate,
+ * [seccomp], execve. The seccomp filter is loaded at the first [seccomp] when the process lacks
+ * no_new_privs (loading it then takes CAP_SYS_ADMIN, which the user switch gives up; runc does the
+ * same), else at the second, so that as little as possible runs under it. */
 #ifndef REAPER_WORKLOAD_H
 #define REAPER_WORKLOAD_H
 
 #include <stdbool.h>
 
+#include "seccomp_filter.h"
 #include "volumes.h"
 #include "spec.h"
 
 struct workload_plan {
 	const struct spec_process *process;
+	/* The container's seccomp filter (for an exec too); NULL or empty for none. */
+	const struct seccomp_program *seccomp;
 	const struct spec *spec; /* the container's, whose view is built (view.h); NULL for an exec */
 	bool sandbox;            /* run Reaper's pause instead of process->args */
 	int nsfd;                /* mount namespace to join: the overlay's, or the container's for an exec */
