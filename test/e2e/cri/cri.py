@@ -146,7 +146,9 @@ class Client:
 
     def pod_config(self, name, namespace="default", uid=None, attempt=0, log_dir=None,
                    annotations=None, labels=None, host_network=True, host_pid=False,
-                   host_ipc=False, hostname=None, privileged=False, dns_servers=()):
+                   host_ipc=False, hostname=None, privileged=False, dns_servers=(), seccomp=None,
+                   sysctls=None):
+        """seccomp: runtime-default, unconfined or localhost/PATH (see security_profile)."""
         uid = uid or uuid.uuid4().hex
         if log_dir is None:
             base = self.state_dir or tempfile.gettempdir()
@@ -154,6 +156,9 @@ class Client:
         node, pod = pb.NODE, pb.POD
         ns = pb.NamespaceOption(network=node if host_network else pod,
                                 pid=node if host_pid else pod, ipc=node if host_ipc else pod)
+        sc = pb.LinuxSandboxSecurityContext(namespace_options=ns, privileged=privileged)
+        if seccomp is not None:
+            sc.seccomp.CopyFrom(security_profile(seccomp))
         return pb.PodSandboxConfig(
             metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace=namespace,
                                            attempt=attempt),
@@ -162,9 +167,7 @@ class Client:
             dns_config=pb.DNSConfig(servers=list(dns_servers)) if dns_servers else None,
             labels=labels or {},
             annotations=annotations or {},
-            linux=pb.LinuxPodSandboxConfig(
-                security_context=pb.LinuxSandboxSecurityContext(namespace_options=ns,
-                                                                privileged=privileged)))
+            linux=pb.LinuxPodSandboxConfig(security_context=sc, sysctls=sysctls or {}))
 
     def run_pod(self, handler="", config=None, **kwargs):
         config = config or self.pod_config(**kwargs)
@@ -229,11 +232,13 @@ class Client:
                          working_dir="", mounts=(), user=None, group=None, log_path=None,
                          attempt=0, annotations=None, labels=None, tty=False, stdin=False,
                          privileged=False, pod_config=None, readonly_rootfs=False,
-                         service_account=None):
+                         service_account=None, seccomp=None, no_new_privs=False, apparmor=None,
+                         selinux_type=None):
         """env: dict or list of (k, v); mounts: (host, container, readonly[, propagation])
         tuples, propagation one of PROPAGATIONS' names; service_account: a host directory
         mounted read-only where the kubelet mounts the token. Masked and read-only paths are
-        the kubelet's for a container that is not privileged."""
+        the kubelet's for a container that is not privileged. seccomp and apparmor:
+        runtime-default, unconfined or localhost/REF (see security_profile)."""
         pod_config = pod_config or self.load_pod_config(pod_id)
         if log_path is None:
             log_path = "%s/%d.log" % (name, attempt)
@@ -246,10 +251,17 @@ class Client:
         ns = pb.NamespaceOption(network=pod_ns.network, ipc=pod_ns.ipc,
                                 pid=pb.NODE if pod_ns.pid == pb.NODE else pb.CONTAINER)
         sc = pb.LinuxContainerSecurityContext(namespace_options=ns, privileged=privileged,
-                                              readonly_rootfs=readonly_rootfs)
+                                              readonly_rootfs=readonly_rootfs,
+                                              no_new_privs=no_new_privs)
         if not privileged:
             sc.masked_paths.extend(KUBELET_MASKED_PATHS)
             sc.readonly_paths.extend(KUBELET_READONLY_PATHS)
+        if seccomp is not None:
+            sc.seccomp.CopyFrom(security_profile(seccomp))
+        if apparmor is not None:
+            sc.apparmor.CopyFrom(security_profile(apparmor))
+        if selinux_type is not None:
+            sc.selinux_options.type = selinux_type
         mounts = list(mounts)
         if service_account:
             mounts.append((service_account, SERVICE_ACCOUNT_PATH, True))
@@ -322,6 +334,20 @@ class Client:
     def image_status(self, image):
         return self._call(self.images, "ImageStatus",
                           pb.ImageStatusRequest(image=pb.ImageSpec(image=image)))
+
+
+def security_profile(text):
+    """runtime-default, unconfined or localhost/REF (REF: the profile's absolute path for seccomp,
+    its name for AppArmor), as a CRI SecurityProfile."""
+    types = pb.SecurityProfile.ProfileType
+    if text == "runtime-default":
+        return pb.SecurityProfile(profile_type=types.Value("RuntimeDefault"))
+    if text == "unconfined":
+        return pb.SecurityProfile(profile_type=types.Value("Unconfined"))
+    if text.startswith("localhost/"):
+        return pb.SecurityProfile(profile_type=types.Value("Localhost"),
+                                  localhost_ref=text[len("localhost/"):])
+    raise CriError("a security profile is runtime-default, unconfined or localhost/REF: %r" % text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,6 +434,9 @@ def build_parser():
                    help="a privileged pod (its containers may be privileged)")
     s.add_argument("--dns-server", action="append", default=[],
                    help="a nameserver of the pod's resolv.conf, as kubelet's dnsPolicy makes it")
+    s.add_argument("--seccomp", metavar="PROFILE",
+                   help="the pod's seccomp profile: runtime-default, unconfined, localhost/PATH")
+    s.add_argument("--sysctl", action="append", metavar="K=V")
 
     for name, hlp in (("stopp", "stop a pod"), ("rmp", "remove a pod")):
         sub.add_parser(name, help=hlp).add_argument("pod")
@@ -442,6 +471,12 @@ def build_parser():
         s.add_argument("--readonly-rootfs", action="store_true")
         s.add_argument("--service-account", metavar="DIR",
                        help="a host directory mounted read-only at " + SERVICE_ACCOUNT_PATH)
+        s.add_argument("--seccomp", metavar="PROFILE",
+                       help="runtime-default, unconfined or localhost/PATH")
+        s.add_argument("--apparmor", metavar="PROFILE",
+                       help="runtime-default, unconfined or localhost/NAME")
+        s.add_argument("--selinux-type", metavar="TYPE", help="SELinux type, e.g. spc_t")
+        s.add_argument("--no-new-privs", action="store_true")
         s.epilog = "The command (CRI command field) follows --: ... -- /bin/echo hi"
 
     for name, hlp in (("start", "start a container"), ("rm", "remove a container")):
@@ -504,7 +539,8 @@ def run_cli(argv):
                         annotations=_pairs(a.annotation, "--annotation"),
                         labels=_pairs(a.label, "--label"), host_network=not a.pod_network,
                         host_pid=a.host_pid, host_ipc=a.host_ipc, hostname=a.hostname,
-                        privileged=a.privileged, dns_servers=a.dns_server))
+                        privileged=a.privileged, dns_servers=a.dns_server, seccomp=a.seccomp,
+                        sysctls=_pairs(a.sysctl, "--sysctl")))
     elif cmd == "stopp":
         c.stop_pod(a.pod)
     elif cmd == "rmp":
@@ -524,7 +560,9 @@ def run_cli(argv):
             log_path=a.log_path, attempt=a.attempt,
             annotations=_pairs(a.annotation, "--annotation"), labels=_pairs(a.label, "--label"),
             tty=a.tty, stdin=a.stdin, privileged=a.privileged,
-            readonly_rootfs=a.readonly_rootfs, service_account=a.service_account)
+            readonly_rootfs=a.readonly_rootfs, service_account=a.service_account,
+            seccomp=a.seccomp, no_new_privs=a.no_new_privs, apparmor=a.apparmor,
+            selinux_type=a.selinux_type)
         if cmd == "run":
             c.start_container(cid)
         print(cid)
