@@ -248,7 +248,7 @@ int container_create_begin(const struct runtime *rt, const struct create_options
 		return -1;
 	}
 	/* An exec runs under its container's filter, which it finds in the container's directory. */
-	rc = seccomp_prepare(rt->root, spec.seccomp, c->dir, err);
+	rc = seccomp_prepare(rt->root, spec.seccomp, spec.seccomp_len, c->dir, err);
 	spec_free(&spec);
 	if (rc < 0 || spawn(rt, o, terminal, c, err) < 0) {
 		state_remove_dir(c->dir, NULL);

@@ -121,3 +121,108 @@ int field_strv(struct field_ctx *c, json_t *v, const char *path, char ***out)
 	*out = steal_pointer(&strv);
 	return 0;
 }
+
+/* ---- a scan of the text, for field_find_object ---- */
+
+struct scan {
+	const char *p, *end;
+};
+
+static void skip_space(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool skip_string(struct scan *s)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	for (s->p++; s->p < s->end && *s->p != '\0'; s->p++) {
+		if (*s->p == '\\') {
+			/* The escaped character, never the closing quote. */
+			if (++s->p >= s->end || *s->p == '\0')
+				return false;
+		} else if (*s->p == '"') {
+			s->p++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One value: a string, an object or array (brackets counted outside strings), or a scalar. A NUL
+ * byte, which no JSON text holds, ends the scan. */
+static bool skip_value(struct scan *s)
+{
+	if (s->p >= s->end)
+		return false;
+	if (*s->p == '"')
+		return skip_string(s);
+	if (*s->p != '{' && *s->p != '[') {
+		const char *start = s->p;
+		while (s->p < s->end && strchr(",}] \t\n\r", *s->p) == NULL)
+			s->p++;
+		return s->p > start;
+	}
+	size_t depth = 0;
+	while (s->p < s->end && *s->p != '\0') {
+		if (*s->p == '"') {
+			if (!skip_string(s))
+				return false;
+			continue;
+		}
+		if (*s->p == '{' || *s->p == '[')
+			depth++;
+		else if (*s->p == '}' || *s->p == ']')
+			depth--;
+		s->p++;
+		if (depth == 0)
+			return true;
+	}
+	return false;
+}
+
+/* In the object at s->p, move to the value of member key. */
+static bool find_member(struct scan *s, const char *key)
+{
+	skip_space(s);
+	if (s->p >= s->end || *s->p != '{')
+		return false;
+	s->p++;
+	for (;;) {
+		skip_space(s);
+		const char *name = s->p + 1;
+		if (!skip_string(s))
+			return false;
+		bool match = (size_t)(s->p - 1 - name) == strlen(key) && memcmp(name, key, strlen(key)) == 0;
+		skip_space(s);
+		if (s->p >= s->end || *s->p != ':')
+			return false;
+		s->p++;
+		skip_space(s);
+		if (match)
+			return true;
+		if (!skip_value(s))
+			return false;
+		skip_space(s);
+		if (s->p >= s->end || *s->p != ',')
+			return false;
+		s->p++;
+	}
+}
+
+bool field_find_object(const char *json, size_t len, const char *const keys[], size_t *start, size_t *end)
+{
+	struct scan s = {json, json + len};
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		if (!find_member(&s, keys[i]))
+			return false;
+	}
+	const char *value = s.p;
+	if (s.p >= s.end || *s.p != '{' || !skip_value(&s))
+		return false;
+	*start = (size_t)(value - json);
+	*end = (size_t)(s.p - json);
+	return true;
+}

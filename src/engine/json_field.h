@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Typed fields of a JSON document (the OCI spec and the exec process), each checked and named in
  * errors as "<doc>: <field path>: <problem>", e.g. "config.json: mounts[2].destination: must be an
- * absolute path". Shared by the spec's parsers (spec.c, spec_mounts.c). */
+ * absolute path". Shared by the spec's parsers (spec.c, spec_mounts.c, spec_seccomp.c); also one
+ * scan of the text before it is parsed (field_find_object). */
 #ifndef REAPER_JSON_FIELD_H
 #define REAPER_JSON_FIELD_H
 
@@ -43,5 +44,13 @@ int field_string(struct field_ctx *c, json_t *v, const char *path, char **out);
 int field_path(struct field_ctx *c, json_t *v, const char *path, char **out);
 /* An array of strings as a NULL-terminated vector (empty when v is absent). */
 int field_strv(struct field_ctx *c, json_t *v, const char *path, char ***out);
+
+/* In JSON text not yet parsed: where the member at keys (from the top-level object down, e.g.
+ * {"linux", "seccomp", NULL}) holds an object, its offsets [*start, *end) in the text, so that a
+ * caller can take that part apart from the parse. Only the brackets and strings are scanned, not
+ * the object's syntax, but it holds no NUL byte. False when there is no such object, or when
+ * anything on the way is not what the scan expects (a key written with escapes, bad syntax): the
+ * caller then parses all. */
+bool field_find_object(const char *json, size_t len, const char *const keys[], size_t *start, size_t *end);
 
 #endif

@@ -79,8 +79,12 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 			return container ? -1 : err_sys(err, ENOMEM, "state path");
 		return open_exec_namespace(req, &prep->plan.nsfd, err);
 	}
+	/* The filter is the program create compiled (or found compiled); the profile is not parsed. */
 	if (spec_load(st->bundle, &prep->spec, err) < 0 || seccomp_read(dir, &prep->seccomp, err) < 0)
 		return -1;
+	if (prep->spec.seccomp != NULL && prep->seccomp.len == 0)
+		return err_new(err, ERR_STATE, "config.json asks for a seccomp filter, and %s/%s is missing",
+			       dir, SECCOMP_FILE);
 	prep->plan.process = &prep->spec.process;
 	prep->plan.spec = &prep->spec;
 	prep->plan.sandbox = st->sandbox;

@@ -555,16 +555,16 @@ int seccomp_read(const char *dir, struct seccomp_program *out, struct error **er
 	return parse_program(path, data, size, out, err);
 }
 
-/* The cache entry's name: everything the compiled program depends on, the profile as canonical
- * JSON (sorted keys, no spaces) first. */
-static char *cache_entry(const char *cache, json_t *profile)
+/* The cache entry's name: everything the compiled program depends on, the profile's text first.
+ * Its text as written, not its meaning: hashing it needs no parse, and containerd writes a given
+ * profile the same way every time (a profile written two ways is compiled twice). */
+static char *cache_entry(const char *cache, const char *profile, size_t len)
 {
-	cleanup_free char *text = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
 	struct utsname u;
-	if (text == NULL || uname(&u) < 0)
+	if (uname(&u) < 0)
 		return NULL;
 	char digest[2 * SHA256_DIGEST_SIZE + 1];
-	sha256_hex(text, strlen(text), digest);
+	sha256_hex(profile, len, digest);
 	const struct scmp_version *v = seccomp_version();
 	cleanup_free char *key = NULL;
 	if (asprintf(&key, "reaper-seccomp %d %s %s\nlibseccomp %u.%u.%u\n%s %s %s\n%s\n", FORMAT_VERSION,
@@ -600,11 +600,11 @@ static void evict(const char *cache, const char *keep)
 }
 
 /* A miss: parse, compile, check, write the container's file, then offer it to the cache. */
-static int compile_into(const char *cache, const char *entry, json_t *json, const char *target,
-			struct error **err)
+static int compile_into(const char *cache, const char *entry, const char *text, size_t len,
+			const char *target, struct error **err)
 {
 	struct spec_seccomp profile;
-	if (spec_parse_seccomp(json, &profile, err) < 0)
+	if (spec_parse_seccomp(text, len, &profile, err) < 0)
 		return -1;
 	struct seccomp_program prog;
 	int compiled = seccomp_compile(&profile, &prog, err);
@@ -630,18 +630,18 @@ static int compile_into(const char *cache, const char *entry, json_t *json, cons
 	return 0;
 }
 
-int seccomp_prepare(const char *root, json_t *profile, const char *dir, struct error **err)
+int seccomp_prepare(const char *root, const char *profile, size_t len, const char *dir, struct error **err)
 {
 	if (profile == NULL)
 		return 0;
 	cleanup_free char *cache = state_file(root, SECCOMP_CACHE_DIR);
 	cleanup_free char *target = state_file(dir, SECCOMP_FILE);
-	cleanup_free char *entry = cache ? cache_entry(cache, profile) : NULL;
+	cleanup_free char *entry = cache ? cache_entry(cache, profile, len) : NULL;
 	if (target == NULL || entry == NULL)
 		return err_sys(err, errno ? errno : ENOMEM, "seccomp: cache entry name");
 	if (link(entry, target) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return err_sys(err, errno, "link %s to %s", entry, target);
-	return compile_into(cache, entry, profile, target, err);
+	return compile_into(cache, entry, profile, len, target, err);
 }

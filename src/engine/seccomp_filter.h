@@ -6,19 +6,18 @@
  * Compiled once per profile and node, not once per container: create (seccomp_prepare) gives the
  * container directory a seccomp.bpf that is a hard link to an entry of the cache
  * <root>/@seccomp/<key>.bpf (the '@' keeps it apart from namespace names). The key hashes the
- * profile as canonical JSON, Reaper's version, libseccomp's version, the kernel and the machine.
- * A hit costs a hash and a link; a miss parses the profile (spec_parse_seccomp), compiles it
- * (about 10 ms for RuntimeDefault) and adds the entry; entries no container
- * links to are dropped once there are more than SECCOMP_CACHE_MAX. Monitors read the program from
- * the container directory (seccomp_read) and hand it to the workload (seccomp_install). The cache
- * holds only derived data: deleting it is always safe.
+ * profile's text as config.json has it, Reaper's version, libseccomp's version, the kernel and the
+ * machine. A hit costs a hash and a link: the profile is not even parsed; a miss parses it
+ * (spec_parse_seccomp), compiles it (about 10 ms for RuntimeDefault) and adds the entry; entries
+ * no container links to are dropped once there are more than SECCOMP_CACHE_MAX. Monitors read the program
+ * from the container directory (seccomp_read) and hand it to the workload (seccomp_install). The cache holds
+ * only derived data: deleting it is always safe.
  *
  * Nothing here blocks beyond file I/O on the state root. (Not named seccomp.h: that would shadow
  * libseccomp's <seccomp.h>, since src/engine/ is on the include path.) */
 #ifndef REAPER_SECCOMP_FILTER_H
 #define REAPER_SECCOMP_FILTER_H
 
-#include <jansson.h>
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,8 +53,9 @@ struct seccomp_after {
 int seccomp_compile(const struct spec_seccomp *profile, struct seccomp_program *out, struct error **err);
 
 /* Create: link (or parse, compile, check and cache) the container's filter, linux.seccomp as
- * spec_parse keeps it, into dir/SECCOMP_FILE. Nothing to do when profile is NULL. */
-int seccomp_prepare(const char *root, json_t *profile, const char *dir, struct error **err);
+ * spec_parse keeps it (spec->seccomp, len bytes), into dir/SECCOMP_FILE. Nothing to do when
+ * profile is NULL. */
+int seccomp_prepare(const char *root, const char *profile, size_t len, const char *dir, struct error **err);
 
 /* Read dir/SECCOMP_FILE (a container directory); no file leaves *out empty (no filter). */
 int seccomp_read(const char *dir, struct seccomp_program *out, struct error **err);

@@ -482,11 +482,14 @@ static int parse_sysctl(struct field_ctx *c, json_t *v, struct spec *out)
 static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 {
 	json_t *f;
-	/* Only kept here: compiling it needs the typed view, a compiled filter does not. */
+	/* Still here when the scan gave up (parse_config_text): kept as text all the same. */
 	if ((f = field_member(v, "seccomp")) != NULL) {
 		if (!json_is_object(f))
 			return field_invalid(c, "linux.seccomp", "must be an object");
-		out->seccomp = json_incref(f);
+		out->seccomp = json_dumps(f, JSON_COMPACT);
+		if (out->seccomp == NULL)
+			return err_sys(c->err, ENOMEM, "%s: linux.seccomp", c->doc);
+		out->seccomp_len = strlen(out->seccomp);
 	}
 	if ((f = field_member(v, "sysctl")) != NULL && parse_sysctl(c, f, out) < 0)
 		return -1;
@@ -551,18 +554,42 @@ static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 	return root;
 }
 
-int spec_parse(const char *json, size_t len, struct spec *out, struct error **err)
+/* Take linux.seccomp out of config.json's text (see spec.h), then parse the rest. It is overwritten
+ * with a null as long as itself ("null" and spaces), so error positions stay. */
+static int parse_config_text(char *text, size_t len, struct spec *out, struct error **err)
 {
+	static const char *const seccomp[] = {"linux", "seccomp", NULL};
 	struct field_ctx c = {.doc = "config.json", .err = err};
 	memset(out, 0, sizeof(*out));
-	json_t *root = load_json(&c, json, len);
-	if (root == NULL)
-		return -1;
-	int ret = parse_document(&c, root, out);
+	size_t start, end;
+	if (len <= SPEC_MAX_SIZE && field_find_object(text, len, seccomp, &start, &end) && end - start >= 4) {
+		out->seccomp = malloc(end - start + 1);
+		if (out->seccomp == NULL)
+			return err_sys(err, ENOMEM, "config.json: linux.seccomp");
+		memcpy(out->seccomp, text + start, end - start);
+		out->seccomp[end - start] = '\0';
+		out->seccomp_len = end - start;
+		memset(text + start, ' ', end - start);
+		memcpy(text + start, "null", 4);
+	}
+	json_t *root = load_json(&c, text, len);
+	int ret = root != NULL ? parse_document(&c, root, out) : -1;
 	json_decref(root);
 	if (ret < 0)
 		spec_free(out);
 	return ret;
+}
+
+int spec_parse(const char *json, size_t len, struct spec *out, struct error **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (len > SPEC_MAX_SIZE)
+		return err_new(err, ERR_INVALID, "config.json: larger than %d bytes", SPEC_MAX_SIZE);
+	cleanup_free char *text = malloc(len + 1);
+	if (text == NULL)
+		return err_sys(err, ENOMEM, "config.json");
+	memcpy(text, json, len);
+	return parse_config_text(text, len, out, err);
 }
 
 int spec_parse_process(const char *json, size_t len, struct spec_process *out, struct error **err)
@@ -612,7 +639,7 @@ int spec_load(const char *bundle, struct spec *out, struct error **err)
 	size_t len = 0;
 	if (read_config(bundle, &text, &len, err) < 0)
 		return -1;
-	return spec_parse(text, len, out, err);
+	return parse_config_text(text, len, out, err);
 }
 
 json_t *spec_load_json(const char *bundle, struct error **err)
@@ -649,7 +676,7 @@ void spec_free(struct spec *spec)
 	spec_process_free(&spec->process);
 	spec_mounts_free(spec);
 	json_decref(spec->annotations);
-	json_decref(spec->seccomp);
+	free(spec->seccomp);
 	json_decref(spec->sysctl);
 	free(spec->mount_label);
 	memset(spec, 0, sizeof(*spec));

@@ -12,6 +12,10 @@
  *   is the exception (spec_parse_seccomp, spec_seccomp.c): a security request, so an unknown key
  *   in it is an error. Duplicate keys are rejected. Strings never contain NUL (jansson refuses
  *   \u0000).
+ * - linux.seccomp is taken out of the text before the rest is parsed and kept as written
+ *   (spec->seccomp): a profile is several KB of JSON that only its compiler needs (at create, and
+ *   only when the node has not compiled it before), while config.json is read by create, the
+ *   monitor and the shim. Its syntax is checked when it is compiled.
  * - Every error is ERR_INVALID "<doc>: <field>: <problem>", doc being "config.json" (spec_parse,
  *   spec_load) or "process" (spec_parse_process), e.g.
  *   "config.json: mounts[2].destination: must be an absolute path".
@@ -171,10 +175,11 @@ struct spec {
 	size_t n_mounts;
 	struct spec_view view;
 	json_t *annotations; /* object (possibly empty), owned */
-	json_t *seccomp;     /* linux.seccomp as given (an object), owned; NULL when absent. spec_parse
-			      * checks only that it is an object: compiling it parses the rest. */
-	json_t *sysctl;      /* linux.sysctl: object of strings, owned; NULL when absent */
-	char *mount_label;   /* linux.mountLabel, may be NULL */
+	char *seccomp;       /* linux.seccomp as written: the text of a JSON object (NUL-terminated),
+			      * NULL when absent; spec_parse_seccomp reads it */
+	size_t seccomp_len;
+	json_t *sysctl;    /* linux.sysctl: object of strings, owned; NULL when absent */
+	char *mount_label; /* linux.mountLabel, may be NULL */
 };
 
 /* The largest config.json (or process JSON) accepted: a bigger document is an error. */
@@ -206,10 +211,10 @@ int spec_capability_number(const char *name);
 const char *spec_capability_name(int cap);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 for an unknown name. */
 int spec_rlimit_resource(const char *name);
-/* Parse and validate linux.seccomp (spec->seccomp). Errors name the field like spec_parse's:
- * "config.json: linux.seccomp.syscalls[2].action: unknown action \"X\"". On failure *out is left
- * zeroed. */
-int spec_parse_seccomp(json_t *seccomp, struct spec_seccomp *out, struct error **err);
+/* Parse and validate linux.seccomp (the text of spec->seccomp). Errors name the field like
+ * spec_parse's: "config.json: linux.seccomp.syscalls[2].action: unknown action \"X\"". On failure
+ * *out is left zeroed. */
+int spec_parse_seccomp(const char *json, size_t len, struct spec_seccomp *out, struct error **err);
 void spec_seccomp_free(struct spec_seccomp *seccomp);
 /* The i-th name of the closed lists of linux.seccomp (for `features`); NULL past the end. */
 const char *spec_seccomp_action_name(size_t i);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* linux.seccomp as a typed view (spec.h): spec_parse keeps the object as JSON, and this parser runs
- * only when a filter is compiled (seccomp_filter.c), so a container whose profile is already
+/* linux.seccomp as a typed view (spec.h): spec_parse keeps the profile as text, and this parser
+ * runs only when a filter is compiled (seccomp_filter.c), so a container whose profile is already
  * compiled never pays for it. Unlike the rest of the spec, an unknown key here is an error: it is
  * a security request, and nothing of it may be skipped. */
 #include <errno.h>
@@ -297,15 +297,22 @@ static int parse_seccomp(struct field_ctx *c, json_t *v, struct spec_seccomp *ou
 	return 0;
 }
 
-int spec_parse_seccomp(json_t *seccomp, struct spec_seccomp *out, struct error **err)
+int spec_parse_seccomp(const char *json, size_t len, struct spec_seccomp *out, struct error **err)
 {
 	struct field_ctx c = {.doc = "config.json", .err = err};
 	memset(out, 0, sizeof(*out));
-	if (parse_seccomp(&c, seccomp, out) < 0) {
+	json_error_t jerr;
+	json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL)
+		return err_new(
+			err, ERR_INVALID,
+			"config.json: linux.seccomp: invalid JSON at line %d, column %d of the profile: %s",
+			jerr.line, jerr.column, jerr.text);
+	int rc = parse_seccomp(&c, v, out);
+	json_decref(v);
+	if (rc < 0)
 		spec_seccomp_free(out);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 void spec_seccomp_free(struct spec_seccomp *s)

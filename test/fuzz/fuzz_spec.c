@@ -21,14 +21,16 @@ static void check_spec(const struct spec *s)
 	(void)spec_annotation(s, "io.kubernetes.cri.sandbox-id");
 }
 
-/* linux.seccomp is kept as JSON by spec_parse and parsed when a filter is compiled. */
+/* linux.seccomp is kept as text by spec_parse and parsed when a filter is compiled. */
 static void check_seccomp(const struct spec *s)
 {
 	struct error *err = NULL;
 	struct spec_seccomp p;
 	if (s->seccomp == NULL)
 		return;
-	if (spec_parse_seccomp(s->seccomp, &p, &err) == 0) {
+	if (s->seccomp[0] != '{' || strlen(s->seccomp) != s->seccomp_len)
+		abort();
+	if (spec_parse_seccomp(s->seccomp, s->seccomp_len, &p, &err) == 0) {
 		for (size_t i = 0; i < p.n_rules; i++)
 			if (p.rules[i].names == NULL || p.rules[i].names[0] == NULL)
 				abort();
@@ -40,6 +42,26 @@ static void check_seccomp(const struct spec *s)
 	}
 }
 
+/* The profile spec_parse took out of the text (field_find_object) is the one in the document, when
+ * the document is JSON as a whole (a profile of balanced brackets that is not JSON is only refused
+ * when compiled). */
+static void check_taken_out(const uint8_t *data, size_t size, const struct spec *s)
+{
+	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	if (root == NULL)
+		return;
+	json_t *whole = json_object_get(json_object_get(root, "linux"), "seccomp");
+	if (json_is_object(whole) != (s->seccomp != NULL))
+		abort();
+	if (s->seccomp != NULL) {
+		json_t *taken = json_loadb(s->seccomp, s->seccomp_len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_equal(taken, whole))
+			abort();
+		json_decref(taken);
+	}
+	json_decref(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct error *err = NULL;
@@ -49,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_spec(&s);
 		check_seccomp(&s);
+		check_taken_out(data, size, &s);
 		spec_free(&s);
 	} else {
 		if (err == NULL || err_message(err)[0] == '\0')

@@ -45,7 +45,7 @@ static void typed_profile(const char *profile, struct spec_seccomp *out)
 	struct spec s;
 	parse_profile(profile, &s);
 	struct error *err = NULL;
-	ck_assert_msg(spec_parse_seccomp(s.seccomp, out, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(spec_parse_seccomp(s.seccomp, s.seccomp_len, out, &err) == 0, "%s", err_message(err));
 	spec_free(&s);
 }
 
@@ -378,7 +378,8 @@ static void prepare_ok(const char *root, const char *profile, const char *dir)
 	struct spec s;
 	parse_profile(profile, &s);
 	struct error *err = NULL;
-	ck_assert_msg(seccomp_prepare(root, s.seccomp, dir, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(seccomp_prepare(root, s.seccomp, s.seccomp_len, dir, &err) == 0, "%s",
+		      err_message(err));
 	spec_free(&s);
 }
 
@@ -437,7 +438,7 @@ START_TEST(containers_with_one_profile_share_one_compiled_file)
 }
 END_TEST
 
-START_TEST(the_cache_key_ignores_layout_not_content)
+START_TEST(the_cache_key_is_the_profiles_text)
 {
 	cleanup_free char *root = make_dir("root");
 	cleanup_free char *a = make_dir("a");
@@ -445,17 +446,29 @@ START_TEST(the_cache_key_ignores_layout_not_content)
 	cleanup_free char *c = make_dir("c");
 	cleanup_free char *cache = testlib_path("root/" SECCOMP_CACHE_DIR);
 	prepare_ok(root, PROFILE_A, a);
+	/* The same rules written another way: a profile of its own (containerd writes one way). */
 	prepare_ok(root,
 		   "{ 'syscalls' : [ {'action': 'SCMP_ACT_ERRNO', 'names': ['mount']} ],\n"
 		   "  'defaultAction': 'SCMP_ACT_ALLOW' }",
 		   b);
-	ck_assert_uint_eq(stat_of(a, SECCOMP_FILE).st_ino, stat_of(b, SECCOMP_FILE).st_ino);
-	prepare_ok(root,
-		   "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['umount2'], 'action': "
-		   "'SCMP_ACT_ERRNO'}]}",
-		   c);
-	ck_assert_uint_ne(stat_of(a, SECCOMP_FILE).st_ino, stat_of(c, SECCOMP_FILE).st_ino);
+	ck_assert_uint_ne(stat_of(a, SECCOMP_FILE).st_ino, stat_of(b, SECCOMP_FILE).st_ino);
+	/* Identical text, whatever surrounds it in config.json: the same entry, not compiled again. */
+	struct spec s;
+	char *doc = NULL;
+	ck_assert_int_ge(
+		asprintf(&doc,
+			 "{\"ociVersion\": \"1.0.2\", \"linux\": {\"maskedPaths\": [], \"seccomp\": %s},"
+			 " \"process\": {\"args\": [\"/x\"], \"cwd\": \"/tmp\"}}",
+			 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mount\"], "
+			 "\"action\": \"SCMP_ACT_ERRNO\"}]}"),
+		0);
+	struct error *err = NULL;
+	ck_assert_msg(spec_parse(doc, strlen(doc), &s, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(seccomp_prepare(root, s.seccomp, s.seccomp_len, c, &err) == 0, "%s", err_message(err));
+	ck_assert_uint_eq(stat_of(a, SECCOMP_FILE).st_ino, stat_of(c, SECCOMP_FILE).st_ino);
 	ck_assert_uint_eq(count_entries(cache), 2);
+	spec_free(&s);
+	free(doc);
 }
 END_TEST
 
@@ -466,7 +479,7 @@ START_TEST(a_bad_profile_is_refused_by_name)
 	struct spec s;
 	parse_profile("{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/agent.sock'}", &s);
 	struct error *err = NULL;
-	ck_assert_int_lt(seccomp_prepare(root, s.seccomp, a, &err), 0);
+	ck_assert_int_lt(seccomp_prepare(root, s.seccomp, s.seccomp_len, a, &err), 0);
 	ck_assert_str_eq(err_message(err),
 			 "config.json: linux.seccomp.listenerPath: seccomp notify is not supported");
 	ck_assert_uint_eq(count_entries(a), 0);
@@ -480,7 +493,7 @@ START_TEST(no_profile_no_file)
 	cleanup_free char *root = make_dir("root");
 	cleanup_free char *a = make_dir("a");
 	struct error *err = NULL;
-	ck_assert_int_eq(seccomp_prepare(root, NULL, a, &err), 0);
+	ck_assert_int_eq(seccomp_prepare(root, NULL, 0, a, &err), 0);
 	ck_assert_uint_eq(count_entries(a), 0);
 	struct seccomp_program p;
 	ck_assert_int_eq(seccomp_read(a, &p, &err), 0);
@@ -511,7 +524,7 @@ START_TEST(a_profile_that_blocks_write_is_refused_at_create)
 		      "'SCMP_ACT_ALLOW'}]}",
 		      &s);
 	struct error *err = NULL;
-	ck_assert_int_lt(seccomp_prepare(root, s.seccomp, a, &err), 0);
+	ck_assert_int_lt(seccomp_prepare(root, s.seccomp, s.seccomp_len, a, &err), 0);
 	ck_assert_str_eq(err_message(err),
 			 "config.json: linux.seccomp: the profile blocks write(2), which the "
 			 "process needs after the filter is installed, to report a failure");
@@ -571,7 +584,7 @@ int main(void)
 	tc = tcase_create("files");
 	testlib_use_scratch(tc, TESTLIB_KEEP_UMASK);
 	tcase_add_test(tc, containers_with_one_profile_share_one_compiled_file);
-	tcase_add_test(tc, the_cache_key_ignores_layout_not_content);
+	tcase_add_test(tc, the_cache_key_is_the_profiles_text);
 	tcase_add_test(tc, a_bad_profile_is_refused_by_name);
 	tcase_add_test(tc, no_profile_no_file);
 	tcase_add_test(tc, a_corrupt_file_is_refused);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "json_field.h"
 #include "newmount.h"
 #include "spec.h"
 #include "testlib.h"
@@ -959,7 +960,7 @@ START_TEST(seccomp_profile_is_parsed)
 	parse_ok(json, &s);
 	struct spec_seccomp typed, *p = &typed;
 	struct error *err = NULL;
-	ck_assert_msg(spec_parse_seccomp(s.seccomp, p, &err) == 0, "%s", err_message(err));
+	ck_assert_msg(spec_parse_seccomp(s.seccomp, s.seccomp_len, p, &err) == 0, "%s", err_message(err));
 	ck_assert_int_eq(p->default_action, SPEC_SECCOMP_ERRNO);
 	ck_assert_uint_eq(p->default_errno_ret, 38);
 	ck_assert_str_eq(p->architectures[0], "SCMP_ARCH_X86_64");
@@ -1010,7 +1011,7 @@ static void expect_seccomp_error(const char *extra, const char *message)
 	struct spec_seccomp p;
 	memset(&p, 0xAA, sizeof(p));
 	struct error *err = NULL;
-	ck_assert_int_lt(spec_parse_seccomp(s.seccomp, &p, &err), 0);
+	ck_assert_int_lt(spec_parse_seccomp(s.seccomp, s.seccomp_len, &p, &err), 0);
 	ck_assert_str_eq(err_message(err), message);
 	ck_assert_int_eq(err->kind, ERR_INVALID);
 	static const struct spec_seccomp zero;
@@ -1218,6 +1219,90 @@ START_TEST(load_reads_the_bundle)
 }
 END_TEST
 
+START_TEST(the_profile_is_kept_as_written_and_taken_out_of_the_parse)
+{
+	/* Braces, brackets, quotes and escapes in strings before it; a 'seccomp' key elsewhere. */
+	static const char profile[] = "{'defaultAction': 'SCMP_ACT_ALLOW',"
+				      " 'syscalls': [{'names': ['}'], 'action': 'SCMP_ACT_ERRNO'}]}";
+	char *json = json_of("{'ociVersion': '1.0.2', 'annotations': {'seccomp': '{\\'x'},"
+			     " 'process': {'args': ['[{\\\\']}, 'linux' : { 'maskedPaths': ['/a]'],"
+			     " 'seccomp' : {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['}'],"
+			     " 'action': 'SCMP_ACT_ERRNO'}]}, 'readonlyPaths': ['/b']}}");
+	char *want = json_of(profile);
+	struct spec s;
+	parse_ok(json, &s);
+	ck_assert_str_eq(s.seccomp, want);
+	ck_assert_uint_eq(s.seccomp_len, strlen(want));
+	ck_assert_str_eq(spec_annotation(&s, "seccomp"), "{\"x");
+	ck_assert_str_eq(s.process.args[0], "[{\\");
+	ck_assert_str_eq(s.view.masked_paths[0], "/a]");
+	ck_assert_str_eq(s.view.readonly_paths[0], "/b");
+	spec_free(&s);
+	free(want);
+	free(json);
+}
+END_TEST
+
+/* field_find_object gives up on what it does not expect; the parse then keeps the profile as
+ * compact JSON, or refuses the document. */
+START_TEST(what_the_scan_does_not_expect_is_parsed_whole)
+{
+	static const char *const keys[] = {"linux", "seccomp", NULL};
+	const char *not_found[] = {
+		"{'ociVersion': '1.0.2', 'process': {'args': ['/x']}}",
+		"{'ociVersion': '1.0.2', 'linux': {'seccomp': null}}",
+		"{'ociVersion': '1.0.2', 'linux': {'seccomp': []}}",
+		"{'ociVersion': '1.0.2', 'linu\\u0078': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'}}}",
+		"{'ociVersion': '1.0.2', 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'",
+		"{'ociVersion': '1.0.2' 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'}}}",
+		"['linux', {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'}}]",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(not_found); i++) {
+		char *json = json_of(not_found[i]);
+		size_t start, end;
+		ck_assert_msg(!field_find_object(json, strlen(json), keys, &start, &end), "%s", json);
+		free(json);
+	}
+	/* A NUL byte in the profile (not JSON): the whole text goes to jansson, which refuses it. */
+	static const char with_nul[] = "{\"linux\": {\"seccomp\": {\"a\": \"\\\0\"}}}";
+	size_t start, end;
+	ck_assert(!field_find_object(with_nul, sizeof(with_nul) - 1, keys, &start, &end));
+	static const char raw_nul[] = "{\"linux\": {\"seccomp\": {\"a\": [1\0]}}}";
+	ck_assert(!field_find_object(raw_nul, sizeof(raw_nul) - 1, keys, &start, &end));
+	char *json = config_with(MINIMAL_PROCESS, "'linu\\u0078': {'secc\\u006fmp': {'defaultAction':"
+						  " 'SCMP_ACT_ALLOW', 'flags': []}}");
+	struct spec s;
+	parse_ok(json, &s);
+	ck_assert_str_eq(s.seccomp, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[]}");
+	spec_free(&s);
+	free(json);
+	/* {} is too short to take out: kept all the same. */
+	json = config_with(MINIMAL_PROCESS, "'linux': {'seccomp': {}}");
+	parse_ok(json, &s);
+	ck_assert_str_eq(s.seccomp, "{}");
+	spec_free(&s);
+	free(json);
+}
+END_TEST
+
+START_TEST(a_profile_is_checked_when_it_is_compiled)
+{
+	/* Balanced but not JSON: the parse of config.json never reads it; spec_parse_seccomp does. */
+	char *json = config_with(MINIMAL_PROCESS, "'linux': {'seccomp': {'defaultAction' 'x'}}");
+	struct spec s;
+	parse_ok(json, &s);
+	struct spec_seccomp p;
+	struct error *err = NULL;
+	ck_assert_int_lt(spec_parse_seccomp(s.seccomp, s.seccomp_len, &p, &err), 0);
+	ck_assert_str_eq(err_message(err),
+			 "config.json: linux.seccomp: invalid JSON at line 1, column 20 of the profile: "
+			 "':' expected near '\"x\"'");
+	err_free(&err);
+	spec_free(&s);
+	free(json);
+}
+END_TEST
+
 START_TEST(load_names_a_missing_file)
 {
 	const char *dir = testlib_test_dir();
@@ -1395,6 +1480,9 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, seccomp_errors_name_the_field);
 	tcase_add_test(tc, seccomp_name_lists_cover_the_spec);
 	tcase_add_test(tc, sysctls_and_labels_are_kept);
+	tcase_add_test(tc, the_profile_is_kept_as_written_and_taken_out_of_the_parse);
+	tcase_add_test(tc, what_the_scan_does_not_expect_is_parsed_whole);
+	tcase_add_test(tc, a_profile_is_checked_when_it_is_compiled);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
