@@ -47,9 +47,8 @@ cleanup() {
 	for id in $("$runc" --root "$dir/runc-state" list -q 2>/dev/null); do
 		"$runc" --root "$dir/runc-state" delete --force "$id" >/dev/null 2>&1
 	done
-	for name in reaper baseline; do
-		umount "$dir/overlay-$name/mnt" 2>/dev/null
-		umount "$dir/overlay-$name" 2>/dev/null
+	for name in reaper baseline; do # the base and every overlay group's tmpfs and pin on it
+		umount -R "$dir/overlay-$name" 2>/dev/null
 	done
 	rm -rf --one-file-system "$dir"
 }
