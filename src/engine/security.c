@@ -100,6 +100,12 @@ int security_check_spec(const struct spec *spec, struct error **err)
 {
 	if (spec->mount_label != NULL && *spec->mount_label != '\0')
 		return refuse_selinux("config.json: ", "linux.mountLabel", err);
+	if (spec->user_namespace)
+		return err_new(err, ERR_UNSUPPORTED,
+			       "config.json: linux.namespaces: a user namespace (Kubernetes' hostUsers: "
+			       "false) is refused: Reaper runs pods in the node's user namespace, where the "
+			       "pod's root would be the node's root; run the pod with hostUsers: true, or "
+			       "with another runtime");
 	if (security_check_process(&spec->process, "config.json: process.", err) < 0)
 		return -1;
 	return check_sysctls(spec->sysctl, err);

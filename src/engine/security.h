@@ -8,6 +8,8 @@
  * - process.apparmorProfile: applied as runc applies it (the kernel switches profile at execve);
  *   refused when the host does not enable AppArmor.
  * - process.selinuxLabel and linux.mountLabel: refused.
+ * - a user namespace (linux.namespaces "user", uid/gid mappings): refused; the pod would run as
+ *   the node's own uids.
  * The checks read the node settings as loaded (config_load, which create has checked). */
 #ifndef REAPER_SECURITY_H
 #define REAPER_SECURITY_H

@@ -479,6 +479,29 @@ static int parse_sysctl(struct field_ctx *c, json_t *v, struct spec *out)
 
 /* The security requests of linux (an object, or NULL: spec_parse_view checked it); what they ask
  * is decided at create (security.h, seccomp_filter.h). */
+/* Only whether a user namespace is asked for: the others are the node's by design (security.md). */
+static int parse_namespaces(struct field_ctx *c, json_t *v, struct spec *out)
+{
+	json_t *f = field_member(v, "namespaces");
+	if (f != NULL && !json_is_array(f))
+		return field_invalid(c, "linux.namespaces", "must be an array");
+	size_t i;
+	json_t *ns;
+	json_array_foreach(f, i, ns)
+	{
+		json_t *type = json_is_object(ns) ? json_object_get(ns, "type") : NULL;
+		if (!json_is_string(type)) {
+			char item[FIELD_PATH_MAX];
+			field_index(item, "linux.namespaces", i);
+			return field_invalid(c, item, "must be an object with a string type");
+		}
+		out->user_namespace |= strcmp(json_string_value(type), "user") == 0;
+	}
+	out->user_namespace |= json_array_size(field_member(v, "uidMappings")) > 0 ||
+			       json_array_size(field_member(v, "gidMappings")) > 0;
+	return 0;
+}
+
 static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 {
 	json_t *f;
@@ -496,7 +519,7 @@ static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 	if ((f = field_member(v, "mountLabel")) != NULL &&
 	    field_string(c, f, "linux.mountLabel", &out->mount_label) < 0)
 		return -1;
-	return 0;
+	return parse_namespaces(c, v, out);
 }
 
 /* "1.0.2", "1.1.0-rc.1", "1.2": major version 1. */

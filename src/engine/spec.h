@@ -178,8 +178,9 @@ struct spec {
 	char *seccomp;       /* linux.seccomp as written: the text of a JSON object (NUL-terminated),
 			      * NULL when absent; spec_parse_seccomp reads it */
 	size_t seccomp_len;
-	json_t *sysctl;    /* linux.sysctl: object of strings, owned; NULL when absent */
-	char *mount_label; /* linux.mountLabel, may be NULL */
+	json_t *sysctl;      /* linux.sysctl: object of strings, owned; NULL when absent */
+	char *mount_label;   /* linux.mountLabel, may be NULL */
+	bool user_namespace; /* linux.namespaces holds "user", or uid/gid mappings are given */
 };
 
 /* The largest config.json (or process JSON) accepted: a bigger document is an error. */

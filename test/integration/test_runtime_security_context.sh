@@ -4,7 +4,8 @@
 # shares its namespaces), so create refuses them by name, unless the node setting
 # REAPER_SYSCTLS=ignore (here in a reaper.conf of the test's own), which logs a warning and leaves
 # the node's values alone; SELinux labels are refused, for a container and for an exec; an
-# AppArmor profile is refused where the host has no AppArmor.
+# AppArmor profile is refused where the host has no AppArmor; a user namespace (hostUsers: false)
+# is refused.
 source "$(dirname "$0")/lib.sh"
 
 SYSCTL=kernel.shm_rmid_forced
@@ -43,6 +44,13 @@ new_bundle mountlabel true >/dev/null
 edit_config mountlabel "c['linux']['mountLabel'] = 'system_u:object_r:container_file_t:s0:c1,c2'"
 assert_refused mountlabel "linux.mountLabel: SELinux labels are not supported"
 pass "SELinux process and mount labels are refused"
+
+new_bundle userns true >/dev/null
+edit_config userns "c['linux'].setdefault('namespaces', []).append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]"
+assert_refused userns "linux.namespaces: a user namespace (Kubernetes' hostUsers: false) is refused"
+pass "a user namespace is refused: $ERR"
 
 new_bundle box sleep 100 >/dev/null
 run_detached box

@@ -150,6 +150,25 @@ START_TEST(selinux_labels_are_refused)
 }
 END_TEST
 
+#define USERNS_REFUSED                                                                                \
+	"config.json: linux.namespaces: a user namespace (Kubernetes' hostUsers: false) is refused: " \
+	"Reaper runs pods in the node's user namespace, where the pod's root would be the node's "    \
+	"root; run the pod with hostUsers: true, or with another runtime"
+
+START_TEST(a_user_namespace_is_refused)
+{
+	check_fails("", ", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'user'}]}", USERNS_REFUSED);
+	check_fails("", ", 'linux': {'uidMappings': [{'containerID': 0, 'hostID': 65536, 'size': 65536}]}",
+		    USERNS_REFUSED);
+	/* The other namespaces are the node's by design: asked for, they refuse nothing. */
+	struct spec s;
+	parse("", ", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': '/x'}]}", &s);
+	struct error *err = NULL;
+	ck_assert_int_eq(security_check_spec(&s, &err), 0);
+	spec_free(&s);
+}
+END_TEST
+
 START_TEST(apparmor_is_refused_where_the_host_lacks_it)
 {
 	struct stat st;
@@ -175,6 +194,7 @@ int main(void)
 	tcase_add_test(tc, a_bad_node_setting_leaves_sysctls_refused);
 	tcase_add_test(tc, selinux_labels_are_refused);
 	tcase_add_test(tc, apparmor_is_refused_where_the_host_lacks_it);
+	tcase_add_test(tc, a_user_namespace_is_refused);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }
