@@ -22,30 +22,11 @@ void reaper_alive_clear(struct reaper_alive *a)
 	a->containers = a->processes = NULL;
 }
 
-static int scan_containers(const char *root, char ***out, struct error **err)
+static int note_container(void *data, const char *ns, const char *id, const struct proc_state *st)
 {
-	cleanup_strv char **namespaces = NULL;
-	if (state_list(root, &namespaces, err) < 0)
+	char *line = NULL;
+	if (asprintf(&line, "%s/%s (pid %d)", ns, id, (int)st->pid) < 0 || strv_push(data, line) < 0)
 		return -1;
-	for (char **ns = namespaces; *ns != NULL; ns++) {
-		struct runtime rt = {.root = root, .ns = *ns};
-		cleanup_strv char **ids = NULL;
-		if (state_list_processes(&rt, NULL, &ids, NULL) < 0)
-			continue;
-		for (char **id = ids; *id != NULL; id++) {
-			struct proc_state st;
-			if (container_state(&rt, *id, NULL, &st, NULL) < 0)
-				continue;
-			char *line = NULL;
-			if ((st.status == PROC_CREATED || st.status == PROC_RUNNING) &&
-			    (asprintf(&line, "%s/%s (pid %d)", *ns, *id, (int)st.pid) < 0 ||
-			     strv_push(out, line) < 0)) {
-				proc_state_free(&st);
-				return err_sys(err, ENOMEM, "scan");
-			}
-			proc_state_free(&st);
-		}
-	}
 	return 0;
 }
 
@@ -103,8 +84,12 @@ int reaper_alive_scan(const char *state_root, const char *binary, const char *bi
 		reaper_alive_clear(out);
 		return err_sys(err, ENOMEM, "scan");
 	}
-	if (scan_containers(state_root, &out->containers, err) < 0 ||
-	    (binary != NULL && scan_processes(binary, binary_on_node, &out->processes, err) < 0)) {
+	int rc = container_each_live(state_root, note_container, &out->containers) < 0
+			 ? err_sys(err, ENOMEM, "scan")
+			 : 0;
+	if (rc == 0 && binary != NULL)
+		rc = scan_processes(binary, binary_on_node, &out->processes, err);
+	if (rc < 0) {
 		reaper_alive_clear(out);
 		return -1;
 	}

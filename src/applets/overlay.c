@@ -47,27 +47,17 @@ static void live_add(struct live *l, const char *group)
 	l->n += l->groups[l->n] != NULL;
 }
 
+static int live_note(void *data, const char *ns, const char *id, const struct proc_state *st)
+{
+	(void)ns, (void)id;
+	live_add(data, st->group);
+	return 0;
+}
+
 static void live_scan(struct live *l)
 {
 	*l = (struct live){0};
-	cleanup_strv char **namespaces = NULL;
-	if (state_list(state_root(), &namespaces, NULL) < 0)
-		return;
-	for (char **ns = namespaces; *ns != NULL; ns++) {
-		struct runtime rt = {.root = state_root(), .ns = *ns};
-		cleanup_strv char **ids = NULL;
-		if (state_list_processes(&rt, NULL, &ids, NULL) < 0)
-			continue;
-		for (char **id = ids; *id != NULL; id++) {
-			struct proc_state st;
-			if (container_state(&rt, *id, NULL, &st, NULL) < 0)
-				continue;
-			if (st.status == PROC_CREATING || st.status == PROC_CREATED ||
-			    st.status == PROC_RUNNING)
-				live_add(l, st.group);
-			proc_state_free(&st);
-		}
-	}
+	container_each_live(state_root(), live_note, l);
 }
 
 static size_t live_in(const struct live *l, const char *group)

@@ -422,6 +422,36 @@ int container_state(const struct runtime *rt, const char *id, const char *exec_i
 	return 0;
 }
 
+static int visit_namespace(struct runtime *rt, container_visit fn, void *data)
+{
+	cleanup_strv char **ids = NULL;
+	if (state_list_processes(rt, NULL, &ids, NULL) < 0)
+		return 0;
+	int rc = 0;
+	for (char **id = ids; rc == 0 && *id != NULL; id++) {
+		struct proc_state st;
+		if (container_state(rt, *id, NULL, &st, NULL) < 0)
+			continue;
+		if (st.status == PROC_CREATING || st.status == PROC_CREATED || st.status == PROC_RUNNING)
+			rc = fn(data, rt->ns, *id, &st);
+		proc_state_free(&st);
+	}
+	return rc;
+}
+
+int container_each_live(const char *root, container_visit fn, void *data)
+{
+	cleanup_strv char **namespaces = NULL;
+	if (state_list(root, &namespaces, NULL) < 0)
+		return 0;
+	int rc = 0;
+	for (char **ns = namespaces; rc == 0 && *ns != NULL; ns++) {
+		struct runtime rt = {.root = root, .ns = *ns};
+		rc = visit_namespace(&rt, fn, data);
+	}
+	return rc;
+}
+
 void container_settle(const struct runtime *rt, const char *id, const char *exec_id, int timeout_ms)
 {
 	struct proc_state st;

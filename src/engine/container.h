@@ -49,6 +49,11 @@ int container_start_begin(const struct runtime *rt, const char *id, const char *
  * as stopped. */
 int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
 		    struct error **err);
+/* Each container under ROOT, in every namespace, whose record says it is being created, created or
+ * running: fn(data, namespace, id, record). Records that cannot be read are skipped; a non-zero
+ * return of fn stops the walk and is returned. */
+typedef int (*container_visit)(void *data, const char *ns, const char *id, const struct proc_state *st);
+int container_each_live(const char *root, container_visit fn, void *data);
 /* A process that has exited reads as running until its monitor has recorded the exit (a few ms).
  * Wait, at most timeout_ms, for the monitor of such a process to finish, so that a caller who saw
  * the process die finds it stopped, as with runc. Returns at once for a live or a recorded

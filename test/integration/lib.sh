@@ -305,6 +305,14 @@ no_zombies() {
 	[[ -z $(zombies_in_tree) ]]
 }
 
+# run_out ID: run bundle ID in the foreground, which must exit 0; its stdout in $OUT.
+run_out() {
+	local rc=0
+	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
+	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err") $(cat "$T/$1.out")"
+	OUT=$(cat "$T/$1.out")
+}
+
 # unprivileged NAME: make bundle NAME what containerd's CRI plugin writes for a non-privileged
 # container: Kubernetes' default capabilities, kubelet's masked and read-only paths, the kernel
 # filesystems' mounts with /sys read-only, a /dev tmpfs.

@@ -6,13 +6,6 @@
 # rprivate / rslave / rshared, a bind source that is a symlink, root.readonly.
 source "$(dirname "$0")/lib.sh"
 
-run_out() {
-	local rc=0
-	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
-	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err") $(cat "$T/$1.out")"
-	OUT=$(cat "$T/$1.out")
-}
-
 bind() { # bind DEST SOURCE OPTIONS...: a JSON mount
 	local dest=$1 src=$2 opts
 	shift 2

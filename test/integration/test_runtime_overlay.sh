@@ -6,13 +6,6 @@
 # container's volumes are invisible to another.
 source "$(dirname "$0")/lib.sh"
 
-run_out() {
-	local rc=0
-	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
-	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err") $(cat "$T/$1.out")"
-	OUT=$(cat "$T/$1.out")
-}
-
 # Writes to /etc, to a host file, and a deletion.
 etc_file=/etc/reaper-test-${T##*.}
 at_teardown "rm -f '$etc_file'"

@@ -6,13 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 
 # run_out ID: run the bundle in the foreground; its stdout in $OUT, stderr in $T/ID.err.
-run_out() {
-	local rc=0
-	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
-	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err")"
-	OUT=$(cat "$T/$1.out")
-}
-
 mkdir -m 0777 "$T/vol"
 volume='c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$T/vol"'", "options": ["rbind", "rw"]})'
 

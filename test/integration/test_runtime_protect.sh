@@ -7,13 +7,6 @@
 # sees the node's overlay as it is.
 source "$(dirname "$0")/lib.sh"
 
-run_out() {
-	local rc=0
-	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
-	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err") $(cat "$T/$1.out")"
-	OUT=$(cat "$T/$1.out")
-}
-
 # A host unix socket under /run that workloads may use (munge, the journal, nscd do the same).
 sock_dir=/run/reaper-test-sock-${T##*.}
 mkdir -p "$sock_dir"

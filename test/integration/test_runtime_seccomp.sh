@@ -16,14 +16,6 @@ with_profile() {
 
 BLOCK_SETHOSTNAME='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["sethostname"], "action": "SCMP_ACT_ERRNO"}]}'
 
-# run_out ID: run the bundle in the foreground; stdout in $OUT.
-run_out() {
-	local rc=0
-	rt run --bundle "$T/$1" "$1" >"$T/$1.out" 2>"$T/$1.err" || rc=$?
-	((rc == 0)) || fail "run $1 exited $rc: $(cat "$T/$1.err")"
-	OUT=$(cat "$T/$1.out")
-}
-
 # The filter holds whichever way it is loaded: without no_new_privs before the user switch (it
 # takes CAP_SYS_ADMIN), with it after the start gate.
 for nnp in False True; do
