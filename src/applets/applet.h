@@ -31,6 +31,9 @@ void applet_print_version(const char *name);
 /* Usage errors, the same way in every program: "PROG: what is wrong" on stderr (the caller's
  * line), then "Try 'PROG --help' for more information." Both return EXIT_USAGE. */
 int applet_usage_hint(const char *prog);
+/* "PROG: " and the message (printf FMT with ARG), then the hint. */
+int applet_usage_error(const char *prog, const char *fmt, const char *arg)
+	__attribute__((format(printf, 2, 0)));
 /* The error getopt found (called with opterr = 0 and shortopts starting with ':'): C is what
  * getopt returned ('?' an unknown option, ':' a missing value), ARGV the vector it parsed. */
 int applet_bad_option(const char *prog, int c, char **argv);

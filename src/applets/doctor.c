@@ -198,14 +198,6 @@ static const char doctor_usage[] =
 	"  --containerd PATH the node's containerd binary (a node path)\n"
 	"  -h, --help        this text\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, DOCTOR_NAME ": ");
-	fprintf(stderr, msg, arg);
-	fputc('\n', stderr);
-	return applet_usage_hint(DOCTOR_NAME);
-}
-
 static int doctor_main(int argc, char **argv)
 {
 	struct doctor d = {.config = "/etc/containerd/config.toml", .host_root = "/"};
@@ -247,14 +239,15 @@ static int doctor_main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return applet_usage_error(DOCTOR_NAME, "unexpected argument '%s'", argv[optind]);
 	if (d.config[0] != '/' || d.host_root[0] != '/' || (root_opt && root_opt[0] != '/') ||
 	    (d.containerd && d.containerd[0] != '/'))
-		return usage_error("%s",
-				   "--config, --host-root, --root and --containerd take absolute paths");
+		return applet_usage_error(
+			DOCTOR_NAME, "%s",
+			"--config, --host-root, --root and --containerd take absolute paths");
 	char host_root[PATH_MAX];
 	if (realpath(d.host_root, host_root) == NULL)
-		return usage_error("host root %s is not a directory", d.host_root);
+		return applet_usage_error(DOCTOR_NAME, "host root %s is not a directory", d.host_root);
 	d.host_root = host_root;
 	cleanup_error struct error *settings_err = NULL;
 	load_settings(&d, &settings_err);

@@ -758,14 +758,6 @@ static const char install_usage[] =
 	"  --force             with --uninstall: even while Reaper containers are alive\n"
 	"  -h, --help          this text\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, INSTALL_NAME ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	return applet_usage_hint(INSTALL_NAME);
-}
-
 static int parse_opts(int argc, char **argv, struct install_opts *o)
 {
 	*o = (struct install_opts){.host_root = "/",
@@ -809,7 +801,8 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 			else if (strcmp(optarg, "none") == 0)
 				o->restart = RESTART_NONE;
 			else
-				return usage_error("--restart takes systemd or none, not '%s'", optarg);
+				return applet_usage_error(
+					INSTALL_NAME, "--restart takes systemd or none, not '%s'", optarg);
 			break;
 		case 'n':
 			o->dry_run = true;
@@ -831,13 +824,15 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 		}
 	}
 	if (optind != argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return applet_usage_error(INSTALL_NAME, "unexpected argument '%s'", argv[optind]);
 	if (o->prefix[0] != '/' || o->config[0] != '/' || o->host_root[0] != '/')
-		return usage_error("%s", "--host-root, --prefix and --config must be absolute paths");
+		return applet_usage_error(INSTALL_NAME, "%s",
+					  "--host-root, --prefix and --config must be absolute paths");
 	if (!ctrd_config_handler_valid(o->handler))
-		return usage_error("invalid --handler '%s' (letters, digits, '_', '-', '.')", o->handler);
+		return applet_usage_error(
+			INSTALL_NAME, "invalid --handler '%s' (letters, digits, '_', '-', '.')", o->handler);
 	if (o->force && !o->uninstall)
-		return usage_error("%s", "--force goes with --uninstall");
+		return applet_usage_error(INSTALL_NAME, "%s", "--force goes with --uninstall");
 	return -1;
 }
 
@@ -851,7 +846,7 @@ static int install_main(int argc, char **argv)
 	char root[PATH_MAX];
 	struct stat st;
 	if (realpath(o.host_root, root) == NULL || stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
-		return usage_error("host root %s is not a directory", o.host_root);
+		return applet_usage_error(INSTALL_NAME, "host root %s is not a directory", o.host_root);
 	o.host_root = root;
 	cleanup_error struct error *err = NULL;
 	struct install_paths p;

@@ -60,6 +60,14 @@ int applet_usage_hint(const char *prog)
 	return EXIT_USAGE;
 }
 
+int applet_usage_error(const char *prog, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return applet_usage_hint(prog);
+}
+
 int applet_bad_option(const char *prog, int c, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
