@@ -14,7 +14,7 @@ static char *format_message(const char *fmt, va_list ap)
 	return msg;
 }
 
-static int record(struct error **err, enum err_kind kind, int errnum, char *msg)
+static int err_store(struct error **err, enum err_kind kind, int errnum, char *msg)
 {
 	if (err == NULL) {
 		free(msg);
@@ -46,7 +46,7 @@ int err_sys(struct error **err, int errnum, const char *fmt, ...)
 			msg = full;
 		}
 	}
-	return record(err, ERR_SYSTEM, errnum, msg);
+	return err_store(err, ERR_SYSTEM, errnum, msg);
 }
 
 int err_new(struct error **err, enum err_kind kind, const char *fmt, ...)
@@ -55,7 +55,7 @@ int err_new(struct error **err, enum err_kind kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = format_message(fmt, ap);
 	va_end(ap);
-	return record(err, kind, 0, msg);
+	return err_store(err, kind, 0, msg);
 }
 
 int err_wrap(struct error **err, const char *fmt, ...)

@@ -21,6 +21,36 @@
 
 #define NSFS_MAGIC_NUMBER 0x6e736673
 
+/* A DNS label: 1-63 of [a-z0-9-], neither starting nor ending with '-'. */
+static bool is_label(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool overlay_group_valid(const char *group)
+{
+	size_t n = group ? strlen(group) : 0;
+	if (n == 0 || n > OVERLAY_GROUP_MAX)
+		return false;
+	if (group[0] == '_')
+		return is_label(group + 1, n - 1);
+	for (const char *part = group;;) {
+		const char *dot = strchr(part, '.');
+		size_t len = dot ? (size_t)(dot - part) : strlen(part);
+		if (!is_label(part, len))
+			return false;
+		if (dot == NULL)
+			return true;
+		part = dot + 1;
+	}
+}
+
 static bool is_nsfs(const char *path)
 {
 	struct statfs sfs;
