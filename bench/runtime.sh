@@ -16,7 +16,8 @@
 # cold create is reported on its own. Prints median and p90 in ms and the reaper/runc ratios.
 #
 # Environment: TMPDIR (where the bundle and the states go: a tmpfs, as /run is on a node),
-# REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc),
+# REAPER_BIN (default: build-musl/reaper of this checkout, the release binary that ships; build
+# it with third_party/build-musl.sh), RUNC (default: runc),
 # REAPER_BASELINE (another reaper binary, e.g. the previous commit's: measured in the same run,
 # with its own state and overlay, and reported as reaper/baseline ratios).
 set -euo pipefail
@@ -24,12 +25,12 @@ set -euo pipefail
 iterations=${1:-100}
 warmup=${2:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
-reaper=$(readlink -f "${REAPER_BIN:-$here/build/reaper}")
+reaper=$(readlink -f "${REAPER_BIN:-$here/build-musl/reaper}")
 runc=$(command -v "${RUNC:-runc}") || { echo "runc not found" >&2; exit 1; }
 busybox=$(command -v busybox) || { echo "busybox (busybox-static) not found" >&2; exit 1; }
 python=/usr/bin/python3
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-[[ -x $reaper ]] || { echo "no reaper binary at $reaper (build first, or set REAPER_BIN)" >&2; exit 1; }
+[[ -x $reaper ]] || { echo "no reaper binary at $reaper (third_party/build-musl.sh, or set REAPER_BIN)" >&2; exit 1; }
 baseline=${REAPER_BASELINE:+$(readlink -f "$REAPER_BASELINE")}
 [[ -z $baseline || -x $baseline ]] || { echo "no reaper binary at $REAPER_BASELINE" >&2; exit 1; }
 

@@ -3,11 +3,13 @@
 # Reaper's shim against containerd-shim-runc-v2, measured in the same run on the same private
 # containerd: the wall time of `ctr run --rm IMAGE ID /bin/true` (median and p90 over N runs, runs
 # of the two runtimes interleaved) and the resident memory of an idle shim holding one sleeping
-# task. Usage: bench/shim.sh [N]   (default 50; needs root and a built build/reaper)
+# task. Usage: bench/shim.sh [N]   (default 50; needs root). REAPER_BIN: the reaper to measure
+# (default build-musl/reaper, the release binary; third_party/build-musl.sh builds it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-50}
-export REAPER_BIN=${REAPER_BIN:-$top/build/reaper}
+export REAPER_BIN=${REAPER_BIN:-$top/build-musl/reaper}
+[[ -x $REAPER_BIN ]] || { echo "no reaper binary at $REAPER_BIN (third_party/build-musl.sh, or set REAPER_BIN)" >&2; exit 1; }
 source "$top/test/e2e/lib/containerd.sh"
 source "$top/test/e2e/lib/image.sh"
 e2e_require_root
