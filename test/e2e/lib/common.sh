@@ -34,7 +34,12 @@ e2e_fail() {
 	exit 1
 }
 
+# REAPER_TEST_NO_SKIP (set by .ci/run) turns every skip into a failure: CI must run everything.
 e2e_skip() {
+	if [[ -n "${REAPER_TEST_NO_SKIP:-}" ]]; then
+		printf '[e2e] FAIL: cannot run: %s (REAPER_TEST_NO_SKIP is set: a skip fails)\n' "$*" >&2
+		exit 1
+	fi
 	printf '[e2e] SKIP: %s\n' "$*" >&2
 	exit "$E2E_SKIP_CODE"
 }
