@@ -20,6 +20,9 @@
 #include "stats.h"
 #include "version.h"
 
+/* The kernel's signals are 1..64 (_NSIG - 1 on Linux); 0 checks that the process exists. */
+#define SIGNAL_MAX 64
+
 /* musl defines stdin, stdout and stderr as macros; the protobuf fields bear the same names, and
  * nothing here uses the C streams. */
 #undef stdin
@@ -57,8 +60,23 @@ static const char *exec_or_null(const char *exec_id)
 	return exec_id && *exec_id ? exec_id : NULL;
 }
 
+/* A malformed id is the caller's mistake (INVALID_ARGUMENT); a well-formed id of nothing is
+ * NOT_FOUND. exec_id may be empty (the init process) unless required. */
+static bool valid_ids(struct ttrpc_call *call, const char *id, const char *exec_id, bool exec_required)
+{
+	struct error *err = NULL;
+	if (state_validate_id("id", id, &err) < 0 ||
+	    ((exec_required || exec_or_null(exec_id)) && state_validate_id("exec id", exec_id, &err) < 0)) {
+		shim_fail(call, err);
+		return false;
+	}
+	return true;
+}
+
 static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const char *id, const char *exec_id)
 {
+	if (!valid_ids(call, id, exec_id, false))
+		return NULL;
 	struct process *p = shim_find_process(shim, id, exec_or_null(exec_id));
 	if (p == NULL)
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "%s %s not found",
@@ -112,6 +130,12 @@ static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 	const Containerd__Task__V2__CreateTaskRequest *r = (const void *)msg;
 	log_debug("create %s", r->id);
 	struct error *err = NULL;
+	if (!valid_ids(call, r->id, NULL, false))
+		return;
+	if (*r->checkpoint || *r->parent_checkpoint) {
+		ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "create %s: Reaper cannot restore a checkpoint", r->id);
+		return;
+	}
 	if (shim_find_task(shim, r->id) != NULL) {
 		ttrpc_call_fail(call, TTRPC_ALREADY_EXISTS, "task %s already exists", r->id);
 		return;
@@ -232,6 +256,10 @@ static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
+	if (r->signal > SIGNAL_MAX) {
+		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "kill %s: no signal %u", r->id, r->signal);
+		return;
+	}
 	if (p->status == PROC_STOPPED) {
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "process %s already finished",
 				exec_or_null(r->exec_id) ? r->exec_id : r->id);
@@ -297,6 +325,8 @@ static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__ExecProcessRequest *r = (const void *)msg;
 	log_debug("exec %s", r->id);
+	if (!valid_ids(call, r->id, r->exec_id, true))
+		return;
 	struct task *t = shim_find_task(shim, r->id);
 	if (t == NULL) {
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "task %s not found", r->id);
