@@ -104,9 +104,12 @@ static int create_process(struct shim *shim, struct process *p, struct create_op
 	proc_state_free(&st);
 	for (int i = 0; i < 3; i++)
 		p->stdio_paths[i] = strdup(o->stdio_paths[i] ? o->stdio_paths[i] : "");
-	if (shim_watch_exit(shim, p, err) < 0)
+	if (shim_watch_exit(shim, p, err) < 0 || shim_io_created(p->io, err) < 0) {
+		/* Created but unusable: take it down again, leaving nothing behind. */
+		container_delete(&shim->rt, p->task->id, p->exec_id, true, NULL, NULL);
 		return -1;
-	return shim_io_created(p->io, err);
+	}
+	return 0;
 }
 
 static void publish_create(struct shim *shim, const Containerd__Task__V2__CreateTaskRequest *r, pid_t pid)
