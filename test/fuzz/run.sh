@@ -63,6 +63,12 @@ for target in "${targets[@]}"; do
 		echo "fuzz_$target FAILED; see $out/$target.log" >&2
 		tail -40 "$out/$target.log" >&2
 	}
+	# A target that aborted left its scratch directory (fuzz_<target>.<pid>, see its Initialize).
+	for d in /dev/shm/fuzz_"$target".* /tmp/fuzz_"$target".*; do
+		if [[ -d $d && ! -e /proc/${d##*.} ]]; then
+			rm -rf --one-file-system "$d"
+		fi
+	done
 	grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$out/$target.log" || true
 	echo "  working corpus: $(find "$work/$target" -type f | wc -l) inputs"
 done
