@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -152,6 +154,19 @@ static bool contains(const pid_t *set, size_t n, pid_t pid)
 	return false;
 }
 
+/* A process that shares a monitor's address space is that monitor itself, not the container: a
+ * sanitizer's leak check clones such a helper when a monitor exits, and a SIGKILL to it (CRI's
+ * Kill all=true right after the exit) left the monitor spinning for ever, waiting for its helper.
+ * A workload cannot share a monitor's memory (it is forked and exec'd). */
+static bool part_of_a_monitor(pid_t pid, const pid_t *monitors, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (syscall(SYS_kcmp, monitors[i], pid, KCMP_VM, 0, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct error **err)
 {
 	if (m->n_monitors + m->n_mains + m->n_sessions == 0) {
@@ -172,6 +187,12 @@ static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct erro
 	free(roots);
 	if (rc < 0)
 		return -1;
+	size_t kept = 0;
+	for (size_t i = 0; i < n_found; i++) {
+		if (!part_of_a_monitor(found[i], m->monitors, m->n_monitors))
+			found[kept++] = found[i];
+	}
+	n_found = kept;
 	/* Mains are descendants of their monitors; add those whose monitor is gone. */
 	pid_t *all = realloc(found, (n_found + m->n_mains + 1) * sizeof(pid_t));
 	if (all == NULL) {
