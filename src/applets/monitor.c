@@ -10,8 +10,8 @@
 #include "state.h"
 
 static const char usage[] =
-	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--exec EXEC_ID]\n"
-	"                      [--console-socket PATH | --console-fd FD] ID\n"
+	"usage: reaper-monitor --root DIR --namespace NS --sync-fd FD [--preserve-fds N]\n"
+	"                      [--exec EXEC_ID] [--console-socket PATH | --console-fd FD] [--] ID\n"
 	"Started by reaper-runtime create/exec and by the shim: forks the workload, holds it until\n"
 	"start, waits for it and records its exit in the state directory. Logs to the node setting\n"
 	"REAPER_MONITOR_LOG (none by default); refuses the workload while the node configuration\n"
@@ -26,6 +26,7 @@ static int monitor_main(int argc, char **argv)
 		{"exec", required_argument, NULL, 'e'},
 		{"console-socket", required_argument, NULL, 'c'},
 		{"console-fd", required_argument, NULL, 'f'},
+		{"preserve-fds", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
 	struct monitor_request req = {
@@ -51,12 +52,15 @@ static int monitor_main(int argc, char **argv)
 		case 'f':
 			req.console_fd = atoi(optarg);
 			break;
+		case 'p':
+			req.preserve_fds = atoi(optarg);
+			break;
 		default:
 			fputs(usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || sync_fd < 3) {
+	if (optind != argc - 1 || sync_fd < 3 + req.preserve_fds || req.preserve_fds < 0) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}

@@ -25,6 +25,8 @@
 #include "signals.h"
 #include "spec.h"
 
+#define PRESERVE_FDS_MAX 65536
+
 static const char usage[] =
 	"usage: reaper-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] ID [ARGS...]\n"
 	"\n"
@@ -39,17 +41,20 @@ static const char usage[] =
 	"  --debug              log debug messages\n"
 	"\n"
 	"Commands:\n"
-	"  create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID\n"
+	"  create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] ID\n"
 	"  start ID\n"
-	"  run [--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--detach] ID\n"
+	"  run [--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N]\n"
+	"      [--detach] ID\n"
 	"  state ID\n"
 	"  kill [--all] ID [SIGNAL]\n"
 	"  delete [--force] ID\n"
 	"  list [--format table|json] [--quiet]\n"
 	"  ps [--format table|json] ID\n"
 	"  exec [--process FILE | [--tty] [--cwd DIR] [--env K=V]... [--user UID[:GID]] ID CMD...]\n"
-	"       [--detach] [--pid-file FILE] [--console-socket PATH] ID\n"
+	"       [--detach] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] ID\n"
 	"  features\n"
+	"\n"
+	"--preserve-fds N passes the caller's fds 3 to N+2 to the process (stdio + N in all).\n"
 	"\n"
 	"Node settings come from /etc/reaper/reaper.conf ($REAPER_CONFIG names another file) and\n"
 	"the environment (REAPER_ROOT, REAPER_RUNTIME_LOG, ...; `reaper doctor` lists them); a bad\n"
@@ -96,6 +101,21 @@ struct create_args {
 	bool detach;
 };
 
+/* --preserve-fds N: a count of fds from 3 on (runc's flag; its $LISTEN_FDS is not read). */
+static int parse_preserve_fds(struct cli *cli, const char *text, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || errno != 0 || n < 0 || n > PRESERVE_FDS_MAX) {
+		fprintf(stderr, "%s: --preserve-fds %s: want a count from 0 to %d\n", cli->prog, text,
+			PRESERVE_FDS_MAX);
+		return EXIT_USAGE;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 /* Options create and run share; runc's no-ops are accepted and ignored. */
 static int parse_create(struct cli *cli, int argc, char **argv, struct create_args *a, const char *cmd_usage)
 {
@@ -105,7 +125,7 @@ static int parse_create(struct cli *cli, int argc, char **argv, struct create_ar
 						{"detach", no_argument, NULL, 'd'},
 						{"no-pivot", no_argument, NULL, 'N'},
 						{"no-new-keyring", no_argument, NULL, 'N'},
-						{"preserve-fds", required_argument, NULL, 'N'},
+						{"preserve-fds", required_argument, NULL, 'F'},
 						{NULL, 0, NULL, 0}};
 	int opt;
 	while ((opt = cli_getopt(argc, argv, "b:d", options)) != -1) {
@@ -122,6 +142,10 @@ static int parse_create(struct cli *cli, int argc, char **argv, struct create_ar
 		case 'd':
 			a->detach = true;
 			break;
+		case 'F':
+			if (parse_preserve_fds(cli, optarg, &a->opts.preserve_fds) != 0)
+				return EXIT_USAGE;
+			break;
 		case 'N':
 			break;
 		default:
@@ -137,7 +161,8 @@ static int parse_create(struct cli *cli, int argc, char **argv, struct create_ar
 static int cmd_create(struct cli *cli, int argc, char **argv)
 {
 	static const char cmd_usage[] =
-		"usage: reaper-runtime create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID\n";
+		"usage: reaper-runtime create [--bundle DIR] [--pid-file FILE] [--console-socket PATH]\n"
+		"       [--preserve-fds N] ID\n";
 	struct create_args a = {.opts = {.bundle = ".", .stdio = {-1, -1, -1}, .console_fd = -1}};
 	if (parse_create(cli, argc, argv, &a, cmd_usage) != 0)
 		return EXIT_USAGE;
@@ -246,7 +271,7 @@ static int create_start_wait(struct cli *cli, struct create_args *a)
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	static const char cmd_usage[] = "usage: reaper-runtime run [--bundle DIR] [--pid-file FILE] "
-					"[--console-socket PATH] [--detach] ID\n";
+					"[--console-socket PATH] [--preserve-fds N] [--detach] ID\n";
 	struct create_args a = {.opts = {.bundle = ".", .stdio = {-1, -1, -1}, .console_fd = -1}};
 	if (parse_create(cli, argc, argv, &a, cmd_usage) != 0)
 		return EXIT_USAGE;
@@ -274,7 +299,7 @@ static int parse_exec(struct cli *cli, int argc, char **argv, struct exec_args *
 						{"env", required_argument, NULL, 'e'},
 						{"user", required_argument, NULL, 'u'},
 						{"no-new-keyring", no_argument, NULL, 'N'},
-						{"preserve-fds", required_argument, NULL, 'N'},
+						{"preserve-fds", required_argument, NULL, 'F'},
 						{NULL, 0, NULL, 0}};
 	int opt;
 	while ((opt = cli_getopt(argc, argv, "+p:dtu:e:", options)) != -1) {
@@ -302,6 +327,10 @@ static int parse_exec(struct cli *cli, int argc, char **argv, struct exec_args *
 			break;
 		case 'u':
 			x->user = optarg;
+			break;
+		case 'F':
+			if (parse_preserve_fds(cli, optarg, &x->create.opts.preserve_fds) != 0)
+				return EXIT_USAGE;
 			break;
 		case 'N':
 			break;
@@ -382,7 +411,7 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	static const char cmd_usage[] =
 		"usage: reaper-runtime exec [--process FILE] [--detach] [--pid-file FILE]\n"
 		"       [--console-socket PATH] [--tty] [--cwd DIR] [--env K=V]...\n"
-		"       [--user UID[:GID]] ID [CMD ARGS...]\n";
+		"       [--user UID[:GID]] [--preserve-fds N] ID [CMD ARGS...]\n";
 	struct exec_args x = {.create = {.opts = {.stdio = {-1, -1, -1}, .console_fd = -1}},
 			      .env = json_array()};
 	int rc = parse_exec(cli, argc, argv, &x, cmd_usage);

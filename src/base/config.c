@@ -24,6 +24,8 @@ static const char *const log_levels[] = {"error", "warning", "info", "debug", NU
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const filter_modes[] = {"append", "replace", NULL};
 static const char *const sysctl_policies[] = {"refuse", "ignore", NULL};
+static const char *const isolations[] = {"namespace", "node", NULL};
+static const char *const dns_modes[] = {"kubernetes", "host", NULL};
 
 /* Password hashes, private keys and the credentials of the node and its cluster; why each one is
  * here: docs/operations.md, "Node configuration". */
@@ -48,7 +50,16 @@ static const struct config_key keys[] = {
 	{"REAPER_ROOT", "/run/reaper", CONFIG_PATH, NULL,
 	 "state directory: one directory per namespace and container"},
 	{"REAPER_OVERLAY_BASE", "/run/reaper/overlay", CONFIG_PATH, NULL,
-	 "the shared overlay (a tmpfs): its namespace and what workloads wrote"},
+	 "the overlay groups: their namespaces and what workloads wrote (a tmpfs of Reaper's, unless a "
+	 "filesystem is mounted there)"},
+	{"REAPER_OVERLAY_ISOLATION", "namespace", CONFIG_WORD, isolations,
+	 "namespace: an overlay group per Kubernetes namespace; node: one group for every pod"},
+	{"REAPER_OVERLAY_SIZE", "10%", CONFIG_SIZE, NULL,
+	 "the most each group's workloads may write, when the groups live on Reaper's tmpfs"},
+	{"REAPER_ANNOTATIONS_ENABLED", "true", CONFIG_BOOL, NULL,
+	 "honour the pod annotations reaper.runtime/overlay-name and reaper.runtime/dns-mode"},
+	{"REAPER_DNS_MODE", "kubernetes", CONFIG_WORD, dns_modes,
+	 "kubernetes: the resolv.conf and hosts kubelet made for the pod; host: the node's own"},
 	{"REAPER_LOG_LEVEL", "info", CONFIG_WORD, log_levels,
 	 "error, warning, info or debug (unset: the shim logs debug when containerd does)"},
 	{"REAPER_LOG_FORMAT", "text", CONFIG_WORD, log_formats,
@@ -209,7 +220,19 @@ static char *overlay_base_problem(const char *v)
 /* Empty stands for "unset" where a key needs a value. */
 static bool needs_value(enum config_kind kind)
 {
-	return kind == CONFIG_BOOL || kind == CONFIG_PATH || kind == CONFIG_WORD;
+	return kind == CONFIG_BOOL || kind == CONFIG_PATH || kind == CONFIG_WORD || kind == CONFIG_SIZE;
+}
+
+/* tmpfs's size= syntax: digits and k, m or g, or a percentage (1-100) of RAM. */
+static bool is_size(const char *v)
+{
+	char *end = NULL;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (end == v || v[0] == '-' || v[0] == '+' || n == 0)
+		return false;
+	if (*end == '%')
+		return end[1] == '\0' && n <= 100;
+	return *end == '\0' || (strchr("kKmMgG", *end) != NULL && end[1] == '\0');
 }
 
 /* NULL when V is a good value of K; else the reason, malloc'd (a placeholder when out of memory). */
@@ -250,6 +273,10 @@ static char *value_problem(const struct config_key *k, const char *v)
 			why = printf_alloc("must be %s, not %s", list ? list : "one of its words", shown);
 		break;
 	}
+	case CONFIG_SIZE:
+		if (!is_size(v))
+			why = printf_alloc("must be a size such as 512m, 2g or 10%% (of RAM), not %s", shown);
+		break;
 	case CONFIG_PATH_LIST: {
 		cleanup_free char *copy = strdup(v);
 		char *save = NULL;

@@ -33,6 +33,7 @@ enum config_kind {
 	CONFIG_LOG_FILE,  /* an absolute path, or empty for none */
 	CONFIG_WORD,      /* one of the key's words */
 	CONFIG_PATH_LIST, /* colon-separated absolute paths or globs; empty for none */
+	CONFIG_SIZE,      /* a tmpfs size: a number of bytes with k, m or g, or a percentage of RAM */
 };
 
 struct config_key {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -79,17 +80,38 @@ int fs_remove_tree(const char *path, struct error **err)
 
 void fs_arrange_fds(const int *src, int n)
 {
-	int moved[16];
-	for (int i = 0; i < n && i < 16; i++)
+	int moved[n > 0 ? n : 1];
+	for (int i = 0; i < n; i++)
 		moved[i] = src[i] >= 0 ? fcntl(src[i], F_DUPFD_CLOEXEC, n) : -1;
-	for (int i = 0; i < n && i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		if (moved[i] >= 0)
 			dup2(moved[i], i);
+		else if (i > 2)
+			close(i);
 	}
 	if (syscall(SYS_close_range, (unsigned)n, ~0U, 0) < 0) {
 		for (int fd = n; fd < 1024; fd++)
 			close(fd);
 	}
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void fs_cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd >= from && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (d != NULL)
+		closedir(d);
 }
 
 int fs_write_all(int fd, const void *buf, size_t len)
@@ -136,6 +158,54 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
 		return err_sys(err, saved, "write %s", path);
 	}
 	if (durable && fsync_parent(path) < 0)
+		return err_sys(err, errno, "fsync directory of %s", path);
+	return 0;
+}
+
+int fs_reserve(const char *path, size_t size, mode_t mode, struct error **err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_sys(err, errno, "create %s", path);
+	int rc = fchmod(fd, mode) < 0 ? errno : posix_fallocate(fd, 0, (off_t)size);
+	if (rc == EOPNOTSUPP || rc == EINVAL) {
+		static const char zeros[4096];
+		rc = 0;
+		for (size_t done = 0; rc == 0 && done < size; done += sizeof(zeros)) {
+			size_t n = size - done < sizeof(zeros) ? size - done : sizeof(zeros);
+			if (fs_write_all(fd, zeros, n) < 0)
+				rc = errno;
+		}
+		if (rc == 0 && fsync(fd) < 0)
+			rc = errno;
+	}
+	if (rc != 0) {
+		unlink(path);
+		return err_sys(err, rc, "reserve %zu bytes in %s", size, path);
+	}
+	return 0;
+}
+
+int fs_write_durable_reserved(const char *reserve, const char *path, const void *data, size_t len,
+			      struct error **err)
+{
+	cleanup_close int fd = open(reserve, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_sys(err, errno, "open %s", reserve);
+	const char *p = data;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pwrite(fd, p + done, len - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, errno, "write %s", path);
+		done += (size_t)n;
+	}
+	if (ftruncate(fd, (off_t)len) < 0 || fsync(fd) < 0)
+		return err_sys(err, errno, "write %s", path);
+	if (rename(reserve, path) < 0)
+		return err_sys(err, errno, "write %s", path);
+	if (fsync_parent(path) < 0)
 		return err_sys(err, errno, "fsync directory of %s", path);
 	return 0;
 }

@@ -22,6 +22,15 @@ int fs_remove_tree(const char *path, struct error **err);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
 /* The same, and durable: the file is fsync'ed before the rename and the directory after it. */
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, struct error **err);
+/* Create path (mode exactly `mode`) with size bytes allocated on disk (fallocate, or zeros where
+ * the filesystem has no fallocate): room set aside for a write that must not fail for want of
+ * space. An existing file is replaced. */
+int fs_reserve(const char *path, size_t size, mode_t mode, struct error **err);
+/* fs_write_durable through a file made by fs_reserve: data goes into its allocated room, which is
+ * then renamed over path (the reserve is used up). Writes that fit need no new space, so a full
+ * filesystem does not fail them. A missing reserve is ENOENT. */
+int fs_write_durable_reserved(const char *reserve, const char *path, const void *data, size_t len,
+			      struct error **err);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct error **err);
 /* The same, where a missing file is not an error: *exists false, *out NULL, *len 0. */
@@ -31,10 +40,13 @@ int fs_read_optional(const char *path, size_t max, char **out, size_t *len, bool
 char *fs_path_under(const char *root, const char *path);
 /* The same from an open fd; name is the file's name in messages. */
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err);
-/* In a child about to exec: make fd i a copy of src[i] for i < n (src[i] < 0 leaves fd i as it
- * is) and close every fd from n up. Sources are first moved out of the way, so no dup2 clobbers
- * one still needed. */
+/* In a child about to exec: make fd i a copy of src[i] (without close-on-exec) for i < n, close
+ * fd i where src[i] < 0 unless i < 3 (stdio left as it is), and close every fd from n up. Sources
+ * are first moved out of the way, so no dup2 clobbers one still needed. */
 void fs_arrange_fds(const int *src, int n);
+/* Mark every fd from `from` up close-on-exec (close_range, or each fd of /proc/self/fd on a
+ * kernel without CLOSE_RANGE_CLOEXEC): the last step before an execve that must pass nothing on. */
+void fs_cloexec_from(int from);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *buf, size_t len);
 

@@ -87,21 +87,38 @@ int mounts_make_readonly(const char *path, struct error **err)
 	return mounts_attach(tree, -1, path, err);
 }
 
-int mounts_mask(const char *path, const char *empty_file, struct error **err)
+int mounts_mask(struct mounts_masker *m, const char *path, struct error **err)
 {
+	/* What the path names, a symlink followed: a mask covers the file or directory itself. */
 	struct stat st;
-	if (lstat(path, &st) < 0)
+	cleanup_close int target = open(path, O_PATH | O_CLOEXEC);
+	if (target < 0 || fstat(target, &st) < 0)
 		return errno == ENOENT ? 0 : err_sys(err, errno, "mask %s", path);
+	bool dir = S_ISDIR(st.st_mode);
 	cleanup_close int mfd = -1;
-	if (S_ISDIR(st.st_mode)) {
+	if (dir && m->empty_dir < 0) {
 		mfd = mounts_new("tmpfs", MOUNTS_SOURCE_PREFIX "-mask", "mode=0555", NM_MOUNT_ATTR_RDONLY,
 				 err);
 	} else {
-		mfd = mounts_clone(empty_file, false, err);
-		if (mfd >= 0 && mounts_setattr(mfd, "", false, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
+		mfd = dir ? nm_open_tree(m->empty_dir, "",
+					 NM_OPEN_TREE_CLONE | NM_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)
+			  : nm_open_tree(AT_FDCWD, m->empty_file, NM_OPEN_TREE_CLONE | NM_OPEN_TREE_CLOEXEC);
+		if (mfd < 0)
+			return err_sys(err, errno, "mask %s: clone the empty %s", path,
+				       dir ? "directory" : "file");
+		if (mounts_setattr(mfd, "", false, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
 			return -1;
 	}
-	if (mfd < 0)
+	if (mfd < 0 || mounts_attach(mfd, target, path, err) < 0)
 		return err_wrap(err, "mask %s", path);
-	return mounts_attach(mfd, -1, path, err);
+	if (dir && m->empty_dir < 0 && (m->empty_dir = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return err_sys(err, errno, "mask %s", path);
+	return 0;
+}
+
+void mounts_masker_clear(struct mounts_masker *m)
+{
+	if (m->empty_dir >= 0)
+		close(m->empty_dir);
+	m->empty_dir = -1;
 }

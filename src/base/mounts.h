@@ -27,8 +27,20 @@ int mounts_setattr(int dfd, const char *path, bool recursive, uint64_t set, uint
 /* Make path and everything below it read-only: a read-only recursive bind of it onto itself. A
  * missing path is skipped. */
 int mounts_make_readonly(const char *path, struct error **err);
+/* What masks are made from: a file that reads empty, and the first directory mask (an empty
+ * read-only tmpfs that later directory masks share instead of each making one). The mask is held
+ * by an fd: a later mount over its path (a /run tmpfs from the spec) must not lose it. */
+struct mounts_masker {
+	const char *empty_file;
+	int empty_dir; /* -1 until the first directory mask; close with mounts_masker_clear */
+};
+#define MOUNTS_MASKER_INIT(file)                      \
+	{                                             \
+		.empty_file = (file), .empty_dir = -1 \
+	}
 /* Hide path: a directory shows as an empty read-only tmpfs, anything else as a read-only bind of
- * empty_file (a file that reads empty). A missing path is skipped. */
-int mounts_mask(const char *path, const char *empty_file, struct error **err);
+ * the empty file. A missing path is skipped. */
+int mounts_mask(struct mounts_masker *m, const char *path, struct error **err);
+void mounts_masker_clear(struct mounts_masker *m);
 
 #endif

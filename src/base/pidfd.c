@@ -42,3 +42,15 @@ int pidfd_signal(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
+
+int pidfd_signal_process(pid_t pid, unsigned long long start, int sig)
+{
+	int fd = pidfd_open_process(pid, start);
+	if (fd < 0)
+		return -1;
+	int rc = pidfd_signal(fd, sig);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}

@@ -17,5 +17,9 @@ int pidfd_open_process(pid_t pid, unsigned long long start);
 bool pidfd_wait_exit(int pidfd, uint64_t deadline);
 /* Send sig; -1 with errno on failure (ESRCH: it has exited). */
 int pidfd_signal(int pidfd, int sig);
+/* Send sig to the process that is pid and started at `start` (0 skips the check), never to a
+ * process that took the pid over since: -1 with errno ESRCH when that process is gone. How Reaper
+ * signals every pid it learnt earlier (a record, a /proc scan). */
+int pidfd_signal_process(pid_t pid, unsigned long long start, int sig);
 
 #endif

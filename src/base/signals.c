@@ -9,6 +9,15 @@
 
 #include "array.h"
 
+void signals_reset(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+}
+
 /* Canonical names first: signal_name returns the first entry with a number. */
 static const struct {
 	const char *name; /* without "SIG" */

@@ -39,4 +39,9 @@ int signal_parse(const char *text, unsigned flags, int *out, struct error **err)
  * "SIG32" and "SIG33". */
 const char *signal_name(int sig, char buf[SIGNAL_NAME_MAX]);
 
+/* In a child about to exec another program: no signal blocked, every disposition the default.
+ * (A blocked or ignored signal survives execve: the shim's blocked SIGTERM and ignored SIGPIPE
+ * would otherwise reach a workload or a logger.) */
+void signals_reset(void);
+
 #endif

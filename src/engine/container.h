@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "op.h"
 #include "state.h"
 
 struct create_options {
@@ -18,19 +19,32 @@ struct create_options {
 	const char *bundle;         /* create: the bundle directory holding config.json */
 	const char *process_json;   /* exec: the OCI Process, JSON */
 	int stdio[3];               /* the workload's stdin/stdout/stderr; -1 inherits the caller's */
+	int preserve_fds;           /* runc's --preserve-fds: the caller's fds 3..preserve_fds+2 go along */
 	const char *stdio_paths[3]; /* recorded for State (the shim's FIFO paths); may be NULL */
 	const char *console_socket; /* terminal: runc's console socket path, */
 	int console_fd;             /* or a connected unix socket; -1 for none */
 	int *exit_fd;               /* if not NULL: gets an fd that reaches EOF once the exit is recorded */
 };
 
+/* Create, start and delete wait for other processes (the monitor's answer, the workload's execve,
+ * the monitors' exits), each bounded. Each comes twice: container_X does it all and blocks (the
+ * CLI); container_X_begin does what needs no waiting and hands back an op (op.h) that finishes it
+ * once driven to its end, on an event loop (the shim) or not. Where a begin function is told to
+ * put its result must stay valid until the op is done or freed. An op freed before it is done
+ * leaves the process to be deleted. */
+
 /* Create: the process exists, held before execve; out gets its record (pid, monitor pid).
  * Refused, with nothing made, while the node configuration (config.h) has an error. */
 int container_create(const struct runtime *rt, const struct create_options *opts, struct proc_state *out,
 		     struct error **err);
-/* Start a created process; returns once execve happened (or failed). */
+int container_create_begin(const struct runtime *rt, const struct create_options *opts,
+			   struct proc_state *out, struct op **op, struct error **err);
+/* Start a created process; done once execve happened (or failed: the process has then exited and
+ * its exit is recorded). */
 int container_start(const struct runtime *rt, const char *id, const char *exec_id, pid_t *pid,
 		    struct error **err);
+int container_start_begin(const struct runtime *rt, const char *id, const char *exec_id, pid_t *pid,
+			  struct op **op, struct error **err);
 /* The record with its liveness checked: a process whose monitor and workload are both gone reads
  * as stopped. */
 int container_state(const struct runtime *rt, const char *id, const char *exec_id, struct proc_state *out,
@@ -45,8 +59,12 @@ void container_settle(const struct runtime *rt, const char *id, const char *exec
 int container_kill(const struct runtime *rt, const char *id, const char *exec_id, int sig, bool all,
 		   struct error **err);
 /* Remove a stopped (or, with force, any) process and its state; a container takes its execs along.
- * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record. */
+ * Waits (bounded) for the monitors to finish. final, if not NULL, gets the last record (zeroed
+ * when there is none). With force, a directory whose record is missing or corrupt is removed
+ * too, after whatever is found of its processes (monitors by their command lines) is killed. */
 int container_delete(const struct runtime *rt, const char *id, const char *exec_id, bool force,
 		     struct proc_state *final, struct error **err);
+int container_delete_begin(const struct runtime *rt, const char *id, const char *exec_id, bool force,
+			   struct proc_state *final, struct op **op, struct error **err);
 
 #endif

@@ -57,32 +57,53 @@ static int read_failure(int fd, struct error **err)
 	return err_new(err, ERR_SYSTEM, "%s", msg);
 }
 
-int gate_open(const char *dir, int pidfd, int timeout_ms, struct error **err)
+int gate_release(const char *dir, struct error **err)
 {
 	cleanup_free char *path = state_file(dir, GATE_NAME);
 	/* O_NONBLOCK: never hang here; the blocked writer is released by this open all the same. */
-	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(err, errno, "open %s", path);
+	return fd;
+}
+
+int gate_outcome(int fd, int pidfd, struct error **err)
+{
+	struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	int n;
+	do
+		n = poll(fds, pidfd >= 0 ? 2 : 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(err, errno, "poll the start gate");
+	/* POLLHUP only after a writer came and went: the workload's close-on-exec end closed. */
+	if (fds[0].revents & POLLIN)
+		return read_failure(fd, err);
+	if (fds[0].revents & POLLHUP)
+		return 0;
+	if (fds[1].revents & POLLIN)
+		return read_failure(fd, err) < 0
+			       ? -1
+			       : err_new(err, ERR_STATE, "the process exited before it was started");
+	return 1;
+}
+
+int gate_open(const char *dir, int pidfd, int timeout_ms, struct error **err)
+{
+	cleanup_close int fd = gate_release(dir, err);
+	if (fd < 0)
+		return -1;
 	uint64_t deadline = clock_monotonic_ms() + (uint64_t)timeout_ms;
 	for (;;) {
+		int rc = gate_outcome(fd, pidfd, err);
+		if (rc <= 0)
+			return rc;
 		struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
 		int n = poll(fds, pidfd >= 0 ? 2 : 1, clock_ms_until(deadline));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_sys(err, errno, "poll %s", path);
+		if (n < 0 && errno != EINTR)
+			return err_sys(err, errno, "poll the start gate");
 		if (n == 0)
 			return err_new(err, ERR_SYSTEM,
 				       "timed out after %d ms waiting for the process to exec", timeout_ms);
-		/* POLLHUP only after a writer came and went: the workload's close-on-exec end closed. */
-		if (fds[0].revents & POLLIN)
-			return read_failure(fd, err);
-		if (fds[0].revents & POLLHUP)
-			return 0;
-		if (fds[1].revents & POLLIN)
-			return read_failure(fd, err) < 0
-				       ? -1
-				       : err_new(err, ERR_STATE, "the process exited before it was started");
 	}
 }

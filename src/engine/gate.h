@@ -17,8 +17,14 @@ int gate_create(const char *dir, struct error **err);
 int gate_handle(const char *dir, int *fd, struct error **err);
 /* Workload side, last step before execve: block until start opens the gate; returns the write end. */
 int gate_wait(int handle, struct error **err);
-/* start's side: open the gate and wait (bounded) for execve or its failure. pidfd (or -1) lets the
- * wait end early when the workload dies. */
+/* start's side, without waiting: open the gate (releasing the workload) and return the fd that
+ * tells how it went (readable with the error text, or hung up once execve closed the workload's
+ * end). */
+int gate_release(const char *dir, struct error **err);
+/* How it went so far, never waiting: 0 execve happened, 1 not yet, -1 with err when execve failed
+ * or the workload died first (pidfd, or -1, is the workload's). */
+int gate_outcome(int fd, int pidfd, struct error **err);
+/* Both, waiting (bounded) for the outcome: for tests and callers that may block. */
 int gate_open(const char *dir, int pidfd, int timeout_ms, struct error **err);
 
 #endif

@@ -26,6 +26,8 @@
 #include "gate.h"
 #include "log.h"
 #include "overlay.h"
+#include "pidfd.h"
+#include "pod_settings.h"
 #include "procfs.h"
 #include "process_tree.h"
 #include "spec.h"
@@ -49,14 +51,13 @@ static int open_exec_namespace(const struct monitor_request *req, int *nsfd, str
 	struct proc_state init;
 	if (state_read_process(&rt, req->id, NULL, &init, err) < 0)
 		return -1;
-	bool alive = procfs_alive(init.pid, init.pid_start);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init.pid);
+	/* A pidfd of the very process the record names: the workload's setns(CLONE_NEWNS) through it
+	 * joins that process's namespace, or fails if it has gone; never a reused pid's. */
+	*nsfd = pidfd_open_process(init.pid, init.pid_start);
 	proc_state_free(&init);
-	if (!alive)
+	if (*nsfd < 0 && errno == ESRCH)
 		return err_new(err, ERR_STATE, "container %s is not running", req->id);
-	*nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	return *nsfd < 0 ? err_sys(err, errno, "open %s", path) : 0;
+	return *nsfd < 0 ? err_sys(err, errno, "pidfd of container %s", req->id) : 0;
 }
 
 static int load_process(const struct monitor_request *req, const char *dir, const struct proc_state *st,
@@ -77,10 +78,16 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 	prep->plan.process = &prep->spec.process;
 	prep->plan.spec = &prep->spec;
 	prep->plan.sandbox = st->sandbox;
-	if (!st->sandbox && volumes_prepare(&prep->spec, st->bundle, &prep->volumes, err) < 0)
+	struct pod_settings settings;
+	if (pod_settings_read(&prep->spec, &settings, err) < 0)
+		return -1;
+	if (!st->sandbox &&
+	    volumes_prepare(&prep->spec, st->bundle, settings.host_dns, &prep->volumes, err) < 0)
 		return -1;
 	prep->plan.volumes = &prep->volumes;
-	return overlay_open(overlay_base(), req->root, &prep->plan.nsfd, err);
+	/* The group create recorded (a record older than groups has none: the default group). */
+	return overlay_open(overlay_base(), st->group ? st->group : settings.group, req->root,
+			    &prep->plan.nsfd, err);
 }
 
 static int prepare_console(const struct monitor_request *req, struct preparation *prep, struct error **err)
@@ -149,15 +156,15 @@ static int await_ready(int fd, struct error **err)
 	return err_new(err, ERR_SYSTEM, "%s", n ? msg : "the process died while being set up");
 }
 
-static void reply(int sync_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(int sync_fd, const char *fmt, ...)
+static int reply(int sync_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reply(int sync_fd, const char *fmt, ...)
 {
 	char line[1200];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fs_write_all(sync_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	return fs_write_all(sync_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 struct created {
@@ -308,7 +315,9 @@ static int supervise(const struct monitor_request *req, const char *dir, pid_t p
 		err_free(&err);
 		return EXIT_FAILURE;
 	}
-	reply(sync_fd, "ok %d\n", (int)pid);
+	/* Nobody left to answer (the creator gave up: EPIPE): the workload, held at its gate, goes. */
+	if (reply(sync_fd, "ok %d\n", (int)pid) < 0)
+		kill(pid, SIGKILL);
 	struct exit_record rec = {0};
 	while (!reap(pid, &rec))
 		wait_for_child_signal(sfd, -1);
@@ -359,10 +368,13 @@ int monitor_run(const struct monitor_request *req, int sync_fd)
 		return EXIT_FAILURE;
 	}
 	prep.plan.report = report[1];
+	prep.plan.preserve_fds = req->preserve_fds;
 	pid_t pid = fork();
 	int fork_errno = errno;
 	if (pid == 0)
 		workload_run(&prep.plan);
+	for (int fd = 3; fd < 3 + req->preserve_fds; fd++)
+		close(fd); /* the workload's now */
 	close(report[1]);
 	release(&prep);
 	detach_stdio();

@@ -17,15 +17,14 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "container.h"
+#include "monitor.h"
 #include "pidfd.h"
 #include "procfs.h"
 
-#define MONITOR_EXIT_TIMEOUT_MS 5000
-
 struct members {
-	pid_t *monitors; /* live monitors: the roots */
+	struct proc_id *monitors; /* live monitors: the roots */
 	size_t n_monitors;
-	pid_t *mains; /* live main processes (their monitor may be gone) */
+	struct proc_id *mains; /* live main processes (their monitor may be gone) */
 	size_t n_mains;
 	pid_t *sessions; /* sessions of processes whose monitor died before recording the exit */
 	size_t n_sessions;
@@ -38,6 +37,15 @@ static void members_free(struct members *m)
 	free(m->sessions);
 }
 
+static bool contains(const struct proc_id *set, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (set[i].pid == pid)
+			return true;
+	}
+	return false;
+}
+
 /* The workload is a session leader: its session id is its pid, and the kernel keeps that pid from
  * being reused while any process of the session lives. */
 static bool pid_is_ours_or_free(pid_t pid, unsigned long long start)
@@ -48,16 +56,16 @@ static bool pid_is_ours_or_free(pid_t pid, unsigned long long start)
 
 static int add_process(struct members *m, const struct proc_state *st, struct error **err)
 {
-	m->monitors = realloc(m->monitors, (m->n_monitors + 1) * sizeof(pid_t));
-	m->mains = realloc(m->mains, (m->n_mains + 1) * sizeof(pid_t));
+	m->monitors = realloc(m->monitors, (m->n_monitors + 1) * sizeof(*m->monitors));
+	m->mains = realloc(m->mains, (m->n_mains + 1) * sizeof(*m->mains));
 	m->sessions = realloc(m->sessions, (m->n_sessions + 1) * sizeof(pid_t));
 	if (m->monitors == NULL || m->mains == NULL || m->sessions == NULL)
 		return err_sys(err, ENOMEM, "process list");
 	bool monitor_alive = procfs_alive(st->monitor_pid, st->monitor_start);
-	if (monitor_alive)
-		m->monitors[m->n_monitors++] = st->monitor_pid;
+	if (monitor_alive && !contains(m->monitors, m->n_monitors, st->monitor_pid))
+		m->monitors[m->n_monitors++] = (struct proc_id){st->monitor_pid, st->monitor_start};
 	if (procfs_alive(st->pid, st->pid_start))
-		m->mains[m->n_mains++] = st->pid;
+		m->mains[m->n_mains++] = (struct proc_id){st->pid, st->pid_start};
 	/* A monitor that died before recording the exit left its tree without a root: find what is left
 	 * of it by its session. */
 	if (!monitor_alive && st->status != PROC_STOPPED && st->pid > 0 &&
@@ -122,88 +130,110 @@ static int add_lingering(const struct runtime *rt, const char *id, struct member
 }
 
 /* The process itself, or for a container its init, every exec and what execs left behind. */
-static int collect(const struct runtime *rt, const char *id, const char *exec_id, struct members *m,
-		   struct error **err)
+/* A process whose record is lost or corrupt: its monitors (and, for a container, its execs'),
+ * found by their command lines. */
+static int add_found_monitors(const struct runtime *rt, const char *id, const char *exec_id,
+			      struct members *m, struct error **err)
+{
+	cleanup_free struct proc_id *found = NULL;
+	size_t n = 0;
+	if (monitor_find(rt->root, rt->ns, id, exec_id, &found, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct proc_state st = {
+			.status = PROC_STOPPED, .monitor_pid = found[i].pid, .monitor_start = found[i].start};
+		rc = add_process(m, &st, err);
+	}
+	return rc;
+}
+
+/* With salvage, a record that cannot be read is made up for by a search for its monitors. */
+static int collect(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+		   struct members *m, struct error **err)
 {
 	*m = (struct members){0};
 	struct proc_state st;
-	if (state_read_process(rt, id, exec_id, &st, err) < 0)
+	int rc;
+	if (state_read_process(rt, id, exec_id, &st, salvage ? NULL : err) == 0) {
+		rc = add_process(m, &st, err);
+		proc_state_free(&st);
+	} else if (salvage) {
+		rc = add_found_monitors(rt, id, exec_id, m, err);
+	} else {
 		return -1;
-	int rc = add_process(m, &st, err);
-	proc_state_free(&st);
+	}
 	cleanup_strv char **execs = NULL;
 	if (rc < 0 || exec_id != NULL)
 		return rc;
 	if (state_list_processes(rt, id, &execs, err) < 0)
 		return -1;
 	for (char **e = execs; *e != NULL && rc == 0; e++) {
-		if (state_read_process(rt, id, *e, &st, NULL) < 0)
-			continue; /* deleted meanwhile */
+		if (state_read_process(rt, id, *e, &st, NULL) < 0) {
+			/* Deleted meanwhile, or lost: then its monitor is searched for. */
+			if (salvage)
+				rc = add_found_monitors(rt, id, *e, m, err);
+			continue;
+		}
 		rc = add_process(m, &st, err);
 		proc_state_free(&st);
 	}
 	return rc < 0 ? -1 : add_lingering(rt, id, m, err);
 }
 
-static bool contains(const pid_t *set, size_t n, pid_t pid)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (set[i] == pid)
-			return true;
-	}
-	return false;
-}
-
 /* A process that shares a monitor's address space is that monitor itself, not the container: a
  * sanitizer's leak check clones such a helper when a monitor exits, and a SIGKILL to it (CRI's
  * Kill all=true right after the exit) left the monitor spinning for ever, waiting for its helper.
  * A workload cannot share a monitor's memory (it is forked and exec'd). */
-static bool part_of_a_monitor(pid_t pid, const pid_t *monitors, size_t n)
+static bool part_of_a_monitor(pid_t pid, const struct proc_id *monitors, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (syscall(SYS_kcmp, monitors[i], pid, KCMP_VM, 0, 0) == 0)
+		if (syscall(SYS_kcmp, monitors[i].pid, pid, KCMP_VM, 0, 0) == 0)
 			return true;
 	}
 	return false;
 }
 
-static int tree_of(const struct members *m, pid_t **pids, size_t *n, struct error **err)
+/* The main processes and every descendant of the monitors and mains, each with its identity. */
+static int tree_of(const struct members *m, struct proc_id **ids, size_t *n, struct error **err)
 {
 	if (m->n_monitors + m->n_mains + m->n_sessions == 0) {
 		/* Nothing alive to descend from: no need to scan /proc. */
-		*pids = calloc(1, sizeof(pid_t));
+		*ids = calloc(1, sizeof(**ids));
 		*n = 0;
-		return *pids ? 0 : err_sys(err, ENOMEM, "process list");
+		return *ids ? 0 : err_sys(err, ENOMEM, "process list");
 	}
-	pid_t *roots = malloc((m->n_monitors + m->n_mains + 1) * sizeof(pid_t));
+	size_t n_roots = m->n_monitors + m->n_mains;
+	pid_t *roots = malloc((n_roots + 1) * sizeof(pid_t));
 	if (roots == NULL)
 		return err_sys(err, ENOMEM, "process list");
-	memcpy(roots, m->monitors, m->n_monitors * sizeof(pid_t));
-	memcpy(roots + m->n_monitors, m->mains, m->n_mains * sizeof(pid_t));
-	pid_t *found = NULL;
+	for (size_t i = 0; i < m->n_monitors; i++)
+		roots[i] = m->monitors[i].pid;
+	for (size_t i = 0; i < m->n_mains; i++)
+		roots[m->n_monitors + i] = m->mains[i].pid;
+	struct proc_id *found = NULL;
 	size_t n_found = 0;
-	int rc = procfs_members(roots, m->n_monitors + m->n_mains, m->sessions, m->n_sessions, &found,
-				&n_found, err);
+	int rc = procfs_members(roots, n_roots, m->sessions, m->n_sessions, &found, &n_found, err);
 	free(roots);
 	if (rc < 0)
 		return -1;
 	size_t kept = 0;
 	for (size_t i = 0; i < n_found; i++) {
-		if (!part_of_a_monitor(found[i], m->monitors, m->n_monitors))
+		if (!part_of_a_monitor(found[i].pid, m->monitors, m->n_monitors))
 			found[kept++] = found[i];
 	}
 	n_found = kept;
 	/* Mains are descendants of their monitors; add those whose monitor is gone. */
-	pid_t *all = realloc(found, (n_found + m->n_mains + 1) * sizeof(pid_t));
+	struct proc_id *all = realloc(found, (n_found + m->n_mains + 1) * sizeof(*all));
 	if (all == NULL) {
 		free(found);
 		return err_sys(err, ENOMEM, "process list");
 	}
 	for (size_t i = 0; i < m->n_mains; i++) {
-		if (!contains(all, n_found, m->mains[i]))
+		if (!contains(all, n_found, m->mains[i].pid))
 			all[n_found++] = m->mains[i];
 	}
-	*pids = all;
+	*ids = all;
 	*n = n_found;
 	return 0;
 }
@@ -212,30 +242,47 @@ int process_tree_pids(const struct runtime *rt, const char *id, const char *exec
 		      struct error **err)
 {
 	struct members m;
-	int rc = collect(rt, id, exec_id, &m, err);
+	cleanup_free struct proc_id *ids = NULL;
+	int rc = collect(rt, id, exec_id, false, &m, err);
 	if (rc == 0)
-		rc = tree_of(&m, pids, n, err);
+		rc = tree_of(&m, &ids, n, err);
 	members_free(&m);
-	return rc;
+	if (rc < 0)
+		return -1;
+	*pids = malloc((*n + 1) * sizeof(pid_t));
+	if (*pids == NULL)
+		return err_sys(err, ENOMEM, "process list");
+	for (size_t i = 0; i < *n; i++)
+		(*pids)[i] = ids[i].pid;
+	return 0;
+}
+
+/* Every signal goes through a pidfd checked against the start time seen in the record or the scan:
+ * a process that ended since, and whatever took its pid over, is left alone. */
+static int signal_members(const struct members *m, int sig, struct error **err)
+{
+	cleanup_free struct proc_id *ids = NULL;
+	size_t n = 0;
+	if (tree_of(m, &ids, &n, err) < 0)
+		return -1;
+	/* The main processes first: were their children to die first, a main waiting for them could
+	 * exit on its own before the signal reached it, and record 0 instead of 128+sig. */
+	for (size_t i = 0; i < m->n_mains; i++)
+		pidfd_signal_process(m->mains[i].pid, m->mains[i].start, sig);
+	for (size_t i = 0; i < n; i++) {
+		if (!contains(m->mains, m->n_mains, ids[i].pid))
+			pidfd_signal_process(ids[i].pid, ids[i].start, sig);
+	}
+	return 0;
 }
 
 int process_tree_signal(const struct runtime *rt, const char *id, const char *exec_id, int sig,
 			struct error **err)
 {
 	struct members m;
-	cleanup_free pid_t *pids = NULL;
-	size_t n = 0;
-	int rc = collect(rt, id, exec_id, &m, err);
+	int rc = collect(rt, id, exec_id, false, &m, err);
 	if (rc == 0)
-		rc = tree_of(&m, &pids, &n, err);
-	/* The main processes first: were their children to die first, a main waiting for them could
-	 * exit on its own before the signal reached it, and record 0 instead of 128+sig. */
-	for (size_t i = 0; rc == 0 && i < m.n_mains; i++)
-		kill(m.mains[i], sig);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!contains(m.mains, m.n_mains, pids[i]))
-			kill(pids[i], sig);
-	}
+		rc = signal_members(&m, sig, err);
 	members_free(&m);
 	return rc;
 }
@@ -259,24 +306,40 @@ bool process_tree_has_live_execs(const struct runtime *rt, const char *id)
 	return live;
 }
 
-/* Wait (bounded) until every monitor has recorded its exit and gone. */
-static void await_monitors(const struct members *m)
-{
-	uint64_t deadline = clock_monotonic_ms() + MONITOR_EXIT_TIMEOUT_MS;
-	for (size_t i = 0; i < m->n_monitors; i++) {
-		cleanup_close int fd = pidfd_open_process(m->monitors[i], 0);
-		if (fd >= 0)
-			pidfd_wait_exit(fd, deadline);
-	}
-}
-
-int process_tree_kill_all(const struct runtime *rt, const char *id, const char *exec_id, struct error **err)
+int process_tree_kill(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+		      int **pidfds, size_t *n, struct error **err)
 {
 	struct members m;
-	if (collect(rt, id, exec_id, &m, err) < 0)
+	if (collect(rt, id, exec_id, salvage, &m, err) < 0)
 		return -1;
-	process_tree_signal(rt, id, exec_id, SIGKILL, NULL);
-	await_monitors(&m);
+	/* The monitors' pidfds are taken before the signal: they exit soon after it. */
+	*pidfds = malloc((m.n_monitors + 1) * sizeof(int));
+	*n = 0;
+	if (*pidfds == NULL) {
+		members_free(&m);
+		return err_sys(err, ENOMEM, "process list");
+	}
+	for (size_t i = 0; i < m.n_monitors; i++) {
+		int fd = pidfd_open_process(m.monitors[i].pid, m.monitors[i].start);
+		if (fd >= 0)
+			(*pidfds)[(*n)++] = fd;
+	}
+	signal_members(&m, SIGKILL, NULL);
 	members_free(&m);
+	return 0;
+}
+
+int process_tree_kill_all(const struct runtime *rt, const char *id, const char *exec_id, bool salvage,
+			  struct error **err)
+{
+	cleanup_free int *pidfds = NULL;
+	size_t n = 0;
+	if (process_tree_kill(rt, id, exec_id, salvage, &pidfds, &n, err) < 0)
+		return -1;
+	uint64_t deadline = clock_monotonic_ms() + PROCESS_TREE_EXIT_TIMEOUT_MS;
+	for (size_t i = 0; i < n; i++) {
+		pidfd_wait_exit(pidfds[i], deadline);
+		close(pidfds[i]);
+	}
 	return 0;
 }

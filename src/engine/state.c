@@ -18,6 +18,8 @@
 #include "fsutil.h"
 
 #define RECORD_NAME      "state.json"
+#define EXIT_RESERVE     "exit.reserve"
+#define RESERVE_SPARE    4096 /* beyond the first record's size: the exit's fields, digits */
 #define RECORD_MAX_BYTES (1 << 20)
 
 static const char *const status_names[] = {"creating", "created", "running", "stopped"};
@@ -123,6 +125,8 @@ static json_t *record_to_json(const struct proc_state *st)
 	json_object_set_new(o, "stderr", string_or_null(st->stderr_path));
 	json_object_set_new(o, "terminal", json_boolean(st->terminal));
 	json_object_set_new(o, "sandbox", json_boolean(st->sandbox));
+	if (st->group != NULL)
+		json_object_set_new(o, "group", json_string(st->group));
 	json_object_set_new(o, "annotations", st->annotations ? json_incref(st->annotations) : json_object());
 	return o;
 }
@@ -135,11 +139,36 @@ int state_write(const char *dir, const struct proc_state *st, struct error **err
 	if (text == NULL)
 		return err_sys(err, ENOMEM, "encode state of %s", st->id);
 	cleanup_free char *path = state_file(dir, RECORD_NAME);
-	/* The exit is the record that must never be lost (docs/architecture.md, invariant 1); the others can
-	 * be rebuilt from the processes themselves, and /run is a tmpfs on real nodes. */
-	if (st->status == PROC_STOPPED)
-		return fs_write_durable(path, text, strlen(text), 0600, err);
-	return fs_write_atomic(path, text, strlen(text), 0600, err);
+	if (st->status != PROC_STOPPED)
+		return fs_write_atomic(path, text, strlen(text), 0600, err);
+	/* The exit is the record that must never be lost (docs/architecture.md, invariant 1): durable,
+	 * and written into the room its creator set aside, so a full disk cannot lose it. The others
+	 * can be rebuilt from the processes themselves, and /run is a tmpfs on real nodes. */
+	cleanup_free char *reserve = state_file(dir, EXIT_RESERVE);
+	struct error *cause = NULL;
+	if (fs_write_durable_reserved(reserve, path, text, strlen(text), &cause) == 0)
+		return 0;
+	if (cause->errnum != ENOENT) {
+		if (err != NULL)
+			*err = cause;
+		else
+			err_free(&cause);
+		return -1;
+	}
+	err_free(&cause); /* no reserve (an older creator, or used up): an ordinary write */
+	return fs_write_durable(path, text, strlen(text), 0600, err);
+}
+
+int state_reserve_exit(const char *dir, const struct proc_state *st, struct error **err)
+{
+	json_t *o = record_to_json(st);
+	cleanup_free char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return err_sys(err, ENOMEM, "encode state of %s", st->id);
+	size_t size = (strlen(text) + RESERVE_SPARE + 4095) & ~(size_t)4095;
+	cleanup_free char *reserve = state_file(dir, EXIT_RESERVE);
+	return fs_reserve(reserve, size, 0600, err);
 }
 
 /* Field readers: each names the field and file when the value has the wrong type or range. */
@@ -226,6 +255,7 @@ static int record_from_json(json_t *o, const char *path, struct proc_state *st, 
 	st->stderr_path = read_string(&r, "stderr", false);
 	st->terminal = read_bool(&r, "terminal");
 	st->sandbox = read_bool(&r, "sandbox");
+	st->group = read_string(&r, "group", false);
 	json_t *ann = json_object_get(o, "annotations");
 	if (ann != NULL && !json_is_object(ann))
 		bad_field(&r, "annotations", "must be an object");
@@ -336,6 +366,7 @@ void proc_state_free(struct proc_state *st)
 	free(st->id);
 	free(st->exec_id);
 	free(st->bundle);
+	free(st->group);
 	free(st->stdin_path);
 	free(st->stdout_path);
 	free(st->stderr_path);

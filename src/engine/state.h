@@ -34,7 +34,8 @@ struct proc_state {
 	int64_t created_ns;
 	char *stdin_path, *stdout_path, *stderr_path;
 	bool terminal;
-	bool sandbox;        /* a pod's pause task: Reaper runs its own pause */
+	bool sandbox; /* a pod's pause task: Reaper runs its own pause */
+	char *group;  /* the overlay group it runs in (pod_settings.h); NULL in records older than groups */
 	json_t *annotations; /* object, owned; NULL means none */
 };
 
@@ -58,6 +59,10 @@ int state_make_dir(const char *dir, const char *what, struct error **err);
 int state_remove_dir(const char *dir, struct error **err);
 
 int state_write(const char *dir, const struct proc_state *st, struct error **err);
+/* Set room aside in dir for the record of st's exit (what st encodes to, with room to spare), so
+ * that the exit is recorded even once the filesystem is full: state_write of a stopped record
+ * writes into it. Called by the creator, before the process exists. */
+int state_reserve_exit(const char *dir, const struct proc_state *st, struct error **err);
 /* A missing record is ERR_NOT_FOUND, a corrupt one ERR_INVALID; both name the file. */
 int state_read(const char *dir, struct proc_state *st, struct error **err);
 

@@ -58,21 +58,28 @@ static bool listed(char *const *list, const char *path)
 	return false;
 }
 
-static int mask(const char *path, struct error **err)
+/* Masks share one empty read-only tmpfs; files read as /dev/null (the container's, as runc's). */
+static int mask(void *masker, const char *path, struct error **err)
 {
-	return mounts_mask(path, "/dev/null", err);
+	return mounts_mask(masker, path, err);
+}
+
+static int make_readonly(void *unused, const char *path, struct error **err)
+{
+	return mounts_make_readonly(path, err);
 }
 
 /* fn on each of the spec's paths, then on each of the floor's (when floor) the spec does not name. */
 static int each_path(char *const *paths, const char *const *floor, size_t n_floor,
-		     int (*fn)(const char *path, struct error **err), struct error **err)
+		     int (*fn)(void *ctx, const char *path, struct error **err), void *ctx,
+		     struct error **err)
 {
 	for (char *const *p = paths; p != NULL && *p != NULL; p++) {
-		if (fn(*p, err) < 0)
+		if (fn(ctx, *p, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; floor != NULL && i < n_floor; i++) {
-		if (!listed(paths, floor[i]) && fn(floor[i], err) < 0)
+		if (!listed(paths, floor[i]) && fn(ctx, floor[i], err) < 0)
 			return -1;
 	}
 	return 0;
@@ -106,14 +113,14 @@ static int make_root_readonly(const struct spec *spec, struct error **err)
 }
 
 /* /sys and /run read-only, the node's control sockets (REAPER_HIDDEN_SOCKETS) hidden. */
-static int protect_host_trees(char *const *hidden, struct error **err)
+static int protect_host_trees(char *const *hidden, struct mounts_masker *masker, struct error **err)
 {
 	for (size_t i = 0; i < ARRAY_LEN(readonly_trees); i++) {
 		if (mounts_setattr(AT_FDCWD, readonly_trees[i], true, NM_MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
 			return -1;
 	}
 	for (char *const *p = hidden; *p != NULL; p++) {
-		if (mask(*p, err) < 0)
+		if (mounts_mask(masker, *p, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -155,16 +162,10 @@ static bool needs_private_copy(const struct spec *spec, const struct volumes *vo
 	       v->root_propagation || strv_len(v->masked_paths) > 0 || strv_len(v->readonly_paths) > 0;
 }
 
-int view_build(const struct spec *spec, const struct volumes *volumes, struct error **err)
+/* Steps 2 to 8, in the container's private copy. */
+static int build_view(const struct spec *spec, const struct volumes *volumes, bool privileged,
+		      char *const *hidden, struct mounts_masker *masker, struct error **err)
 {
-	bool privileged = view_is_privileged(spec);
-	if (!needs_private_copy(spec, volumes, privileged))
-		return 0;
-	cleanup_strv char **hidden = config_list("REAPER_HIDDEN_SOCKETS");
-	if (hidden == NULL)
-		return err_sys(err, ENOMEM, "hidden sockets");
-	if (private_copy(spec, err) < 0)
-		return -1;
 	if (!privileged && devices_mount(spec, err) < 0)
 		return -1;
 	if (needs_run_shadow(volumes) &&
@@ -174,14 +175,29 @@ int view_build(const struct spec *spec, const struct volumes *volumes, struct er
 		return -1;
 	if (spec->view.readonly_root && make_root_readonly(spec, err) < 0)
 		return -1;
-	if (!privileged && protect_host_trees(hidden, err) < 0)
+	if (!privileged && protect_host_trees(hidden, masker, err) < 0)
 		return -1;
 	if (volumes_attach(volumes, err) < 0)
 		return -1;
 	if (each_path(spec->view.masked_paths, privileged ? NULL : floor_masked, ARRAY_LEN(floor_masked),
-		      mask, err) < 0 ||
+		      mask, masker, err) < 0 ||
 	    each_path(spec->view.readonly_paths, privileged ? NULL : floor_readonly,
-		      ARRAY_LEN(floor_readonly), mounts_make_readonly, err) < 0)
+		      ARRAY_LEN(floor_readonly), make_readonly, NULL, err) < 0)
 		return -1;
 	return privileged ? 0 : devices_seal(err);
+}
+
+int view_build(const struct spec *spec, const struct volumes *volumes, struct error **err)
+{
+	bool privileged = view_is_privileged(spec);
+	if (!needs_private_copy(spec, volumes, privileged))
+		return 0;
+	cleanup_strv char **hidden = config_list("REAPER_HIDDEN_SOCKETS");
+	if (hidden == NULL)
+		return err_sys(err, ENOMEM, "hidden sockets");
+	struct mounts_masker masker = MOUNTS_MASKER_INIT("/dev/null");
+	int rc = private_copy(spec, err) < 0 ? -1
+					     : build_view(spec, volumes, privileged, hidden, &masker, err);
+	mounts_masker_clear(&masker);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "mount_point.h"
 #include "mounts.h"
 #include "newmount.h"
+#include "pod_settings.h"
 
 static const char *const host_types[] = {"proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"};
 
@@ -87,7 +88,8 @@ static int clone_source(const struct spec_mount *m, const char *bundle, struct v
 	return 0;
 }
 
-int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes *out, struct error **err)
+int volumes_prepare(const struct spec *spec, const char *bundle, bool host_dns, struct volumes *out,
+		    struct error **err)
 {
 	*out = (struct volumes){0};
 	if (spec->n_mounts == 0)
@@ -97,7 +99,7 @@ int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes 
 		return err_sys(err, ENOMEM, "volumes");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct spec_mount *m = &spec->mounts[i];
-		if (provided_by_view(m))
+		if (provided_by_view(m) || (host_dns && pod_settings_is_dns_file(m->destination)))
 			continue;
 		struct volume *v = &out->items[out->n++];
 		*v = (struct volume){.mount = m, .tree_fd = -1, .is_dir = true};

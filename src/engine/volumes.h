@@ -30,8 +30,10 @@ struct volumes {
 };
 
 /* In the host namespace: clone every bind source (relative sources are under bundle) and set
- * its attributes and propagation. */
-int volumes_prepare(const struct spec *spec, const char *bundle, struct volumes *out, struct error **err);
+ * its attributes and propagation. With host_dns the pod's /etc/resolv.conf and /etc/hosts are left
+ * out: the node's own show through the overlay. */
+int volumes_prepare(const struct spec *spec, const char *bundle, bool host_dns, struct volumes *out,
+		    struct error **err);
 /* Inside the container's private mount namespace: make the destinations that are missing. */
 int volumes_make_mount_points(const struct volumes *volumes, struct error **err);
 /* Then, once the view's protections are in place, attach them. */

@@ -17,6 +17,7 @@
 #include "console.h"
 #include "credentials.h"
 #include "fsutil.h"
+#include "signals.h"
 #include "gate.h"
 #include "names.h"
 #include "overlay.h"
@@ -68,15 +69,6 @@ int workload_find_program(const char *arg0, char *const env[], char **out, struc
 		}
 	}
 	return err_new(err, ERR_NOT_FOUND, "exec: \"%s\": executable file not found in $PATH", arg0);
-}
-
-static void reset_signals(void)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
 }
 
 /* An exec joins its container's view; a container enters the overlay and builds its own. */
@@ -134,7 +126,7 @@ static _Noreturn void fail(int fd, struct error *err)
 
 _Noreturn void workload_run(const struct workload_plan *plan)
 {
-	reset_signals();
+	signals_reset();
 	struct error *err = NULL;
 	char *program = NULL;
 	if (prepare(plan, &program, &err) < 0)
@@ -145,6 +137,7 @@ _Noreturn void workload_run(const struct workload_plan *plan)
 	int gate = gate_wait(plan->gate, &err);
 	if (gate < 0)
 		_exit(127);
+	fs_cloexec_from(3 + plan->preserve_fds);
 	if (plan->sandbox) {
 		char *const argv[] = {APPLET_PAUSE_NAME, NULL};
 		syscall(SYS_execveat, plan->self_exe, "", argv, env, AT_EMPTY_PATH);

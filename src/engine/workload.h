@@ -20,6 +20,7 @@ struct workload_plan {
 	int console;                   /* terminal slave, or -1 */
 	int self_exe;                  /* the reaper binary, for the sandbox's pause */
 	int report;                    /* to the monitor: "" when ready, else the error text */
+	int preserve_fds;              /* fds 3..preserve_fds+2 go along; no other fd above 2 does */
 };
 
 /* Never returns. */

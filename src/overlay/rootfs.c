@@ -79,12 +79,12 @@ static int mount_overlay(const char *lower, const char *upper, const char *work,
 	return 0;
 }
 
-/* The layers of submount n live in base/layers/n/{upper,work}. */
-static int overlay_submount(const char *base, int n, const char *path, const char *target, struct error **err)
+/* The layers of submount n live in the group's layers/n/{upper,work}. */
+static int overlay_submount(const char *dir, int n, const char *path, const char *target, struct error **err)
 {
 	cleanup_free char *upper = NULL, *work = NULL;
-	if (asprintf(&upper, "%s/layers/%d/upper", base, n) < 0 ||
-	    asprintf(&work, "%s/layers/%d/work", base, n) < 0)
+	if (asprintf(&upper, "%s/layers/%d/upper", dir, n) < 0 ||
+	    asprintf(&work, "%s/layers/%d/work", dir, n) < 0)
 		return err_sys(err, ENOMEM, "overlay layers");
 	if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0)
 		return -1;
@@ -110,12 +110,12 @@ static int bind_readonly(const char *source, const char *target, struct error **
 /* A host submount: pseudo filesystems and what lies under /dev (pts, shm, mqueue: shared with the
  * host on purpose) are bound; /dev and whole persistent filesystems get an overlay of their own, or,
  * where overlayfs refuses them, a read-only bind: the host stays untouched. */
-static int show_submount(const char *base, int n, const struct mount_entry *m, const char *target,
+static int show_submount(const char *dir, int n, const struct mount_entry *m, const char *target,
 			 const struct stat *st, struct error **err)
 {
 	if (is_pseudo(m->fstype) || (is_under(m->mount_point, "/dev") && strcmp(m->mount_point, "/dev") != 0))
 		return bind(m->mount_point, target, 0, err);
-	if (S_ISDIR(st->st_mode) && overlay_submount(base, n, m->mount_point, target, NULL) == 0)
+	if (S_ISDIR(st->st_mode) && overlay_submount(dir, n, m->mount_point, target, NULL) == 0)
 		return 0;
 	log_warn("overlay: %s (%s) cannot be overlaid, showing it read-only", m->mount_point, m->fstype);
 	return bind_readonly(m->mount_point, target, err);
@@ -143,14 +143,14 @@ static bool wanted(const struct mount_entry *m, const char *base)
 	       is_one_of(m->fstype, persistent_types, ARRAY_LEN(persistent_types));
 }
 
-static int add_submount(const char *base, const char *merged, int n, const struct mount_entry *m,
+static int add_submount(const char *dir, const char *merged, int n, const struct mount_entry *m,
 			struct error **err)
 {
 	cleanup_free char *target = in_merged(merged, m->mount_point);
 	struct stat st;
 	if (target == NULL || stat(m->mount_point, &st) < 0 || stat(target, &st) < 0)
 		return 0; /* hidden under another mount or gone: nothing to show */
-	if (show_submount(base, n, m, target, &st, err) == 0)
+	if (show_submount(dir, n, m, target, &st, err) == 0)
 		return 0;
 	/* The host unmounted it after we read the table (containerd's short-lived image mounts do
 	 * that): there is nothing left to show. */
@@ -162,7 +162,7 @@ static int add_submount(const char *base, const char *merged, int n, const struc
 	return -1;
 }
 
-static int add_submounts(const char *base, const char *merged, struct error **err)
+static int add_submounts(const char *base, const char *dir, const char *merged, struct error **err)
 {
 	struct mount_table table;
 	if (mountinfo_read(&table, err) < 0)
@@ -173,7 +173,7 @@ static int add_submounts(const char *base, const char *merged, struct error **er
 		const struct mount_entry *m = &table.entries[i];
 		if (!wanted(m, base))
 			continue;
-		rc = add_submount(base, merged, (int)i, m, err);
+		rc = add_submount(dir, merged, (int)i, m, err);
 	}
 	mountinfo_free(&table);
 	return rc;
@@ -205,19 +205,19 @@ static int pivot_into(const char *merged, struct error **err)
 	return 0;
 }
 
-int rootfs_build(const char *base, const char *state_root, struct error **err)
+int rootfs_build(const char *base, const char *dir, const char *state_root, struct error **err)
 {
 	cleanup_free char *merged = NULL, *upper = NULL, *work = NULL;
-	if (asprintf(&merged, "%s/merged", base) < 0 || asprintf(&upper, "%s/upper", base) < 0 ||
-	    asprintf(&work, "%s/work", base) < 0)
+	if (asprintf(&merged, "%s/merged", dir) < 0 || asprintf(&upper, "%s/upper", dir) < 0 ||
+	    asprintf(&work, "%s/work", dir) < 0)
 		return err_sys(err, ENOMEM, "overlay paths");
 	/* Host mount events still reach us; ours never reach the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return err_sys(err, errno, "make / a slave mount");
 	if (mount_overlay("/", upper, work, merged, err) < 0)
 		return -1;
-	if (add_submounts(base, merged, err) < 0 || bind_host_trees(merged, err) < 0 ||
-	    secrets_hide(merged, state_root, base, err) < 0)
+	if (add_submounts(base, dir, merged, err) < 0 || bind_host_trees(merged, err) < 0 ||
+	    secrets_hide(merged, state_root, base, dir, err) < 0)
 		return -1;
 	return pivot_into(merged, err);
 }

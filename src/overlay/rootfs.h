@@ -5,8 +5,8 @@
 
 #include "error.h"
 
-/* In a process that has just unshared its mount namespace: mount the overlays and host trees on
- * base/merged and pivot_root into it. */
-int rootfs_build(const char *base, const char *state_root, struct error **err);
+/* In a process that has just unshared its mount namespace: mount the group's overlays (its layers
+ * in dir, base/groups/<group>) and the host's trees on dir/merged and pivot_root into it. */
+int rootfs_build(const char *base, const char *dir, const char *state_root, struct error **err);
 
 #endif

@@ -19,12 +19,12 @@
 #include "strv.h"
 
 /* What a hidden file reads: an empty read-only file on a tmpfs of its own, attached in the builder's
- * namespace only (on base/masks, outside the namespace's root). */
-static char *empty_file(const char *base, struct error **err)
+ * namespace only (on the group's masks/, outside the namespace's root). */
+static char *empty_file(const char *group_dir, struct error **err)
 {
 	cleanup_free char *dir = NULL;
 	char *file = NULL;
-	if (asprintf(&dir, "%s/masks", base) < 0 || asprintf(&file, "%s/empty", dir) < 0) {
+	if (asprintf(&dir, "%s/masks", group_dir) < 0 || asprintf(&file, "%s/empty", dir) < 0) {
 		err_sys(err, ENOMEM, "masks");
 		return NULL;
 	}
@@ -48,16 +48,18 @@ static char *empty_file(const char *base, struct error **err)
 	return file;
 }
 
-static int hide(const char *merged, const char *empty, const char *path, struct error **err)
+/* path is the host's, symlinks resolved: the same path under merged (whose lower layer is the
+ * host's /) names the same file. */
+static int hide(const char *merged, struct mounts_masker *m, const char *path, struct error **err)
 {
 	cleanup_free char *target = NULL;
 	if (asprintf(&target, "%s%s", merged, path) < 0)
 		return err_sys(err, ENOMEM, "hide %s", path);
-	return mounts_mask(target, empty, err);
+	return mounts_mask(m, target, err);
 }
 
 /* Each host path the pattern matches, unless allowed. */
-static int hide_matches(const char *merged, const char *empty, const char *pattern, struct error **err)
+static int hide_matches(const char *merged, struct mounts_masker *m, const char *pattern, struct error **err)
 {
 	glob_t g;
 	int r = glob(pattern, GLOB_NOSORT, NULL, &g);
@@ -69,22 +71,27 @@ static int hide_matches(const char *merged, const char *empty, const char *patte
 	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
 		if (config_filter_allowed(g.gl_pathv[i]))
 			continue;
-		rc = hide(merged, empty, g.gl_pathv[i], err);
+		cleanup_free char *real = realpath(g.gl_pathv[i], NULL);
+		if (real != NULL && !config_filter_allowed(real))
+			rc = hide(merged, m, real, err);
 	}
 	globfree(&g);
 	return rc;
 }
 
-int secrets_hide(const char *merged, const char *state_root, const char *base, struct error **err)
+int secrets_hide(const char *merged, const char *state_root, const char *base, const char *dir,
+		 struct error **err)
 {
-	cleanup_free char *empty = empty_file(base, err);
+	cleanup_free char *empty = empty_file(dir, err);
 	cleanup_strv char **paths = config_filter_paths();
+	struct mounts_masker m = MOUNTS_MASKER_INIT(empty);
 	int rc = empty == NULL ? -1 : paths == NULL ? err_sys(err, ENOMEM, "hidden paths") : 0;
 	for (char **p = paths; rc == 0 && *p != NULL; p++)
-		rc = hide_matches(merged, empty, *p, err);
+		rc = hide_matches(merged, &m, *p, err);
 	if (rc == 0 && state_root != NULL)
-		rc = hide(merged, empty, state_root, err);
+		rc = hide(merged, &m, state_root, err);
 	if (rc == 0)
-		rc = hide(merged, empty, base, err);
+		rc = hide(merged, &m, base, err);
+	mounts_masker_clear(&m);
 	return rc < 0 ? err_wrap(err, "hide the host's secrets") : 0;
 }

@@ -10,7 +10,9 @@
 
 #include "error.h"
 
-/* In the builder, before pivot_root: hide the secrets under merged. */
-int secrets_hide(const char *merged, const char *state_root, const char *base, struct error **err);
+/* In the builder, before pivot_root: hide the secrets, the state root and the overlay base under
+ * merged; the empty file hidden files show lives in dir (the group's). */
+int secrets_hide(const char *merged, const char *state_root, const char *base, const char *dir,
+		 struct error **err);
 
 #endif

@@ -85,31 +85,146 @@ static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const 
 	return p;
 }
 
-/* Create and Exec share this: stdio, the library's create, the table entry. */
-static int create_process(struct shim *shim, struct process *p, struct create_options *o, struct error **err)
+/* ---- calls answered once an op is done (op.h): Create, Exec, Start, Delete ----
+ * Nothing of these waits on the loop: the logger's readiness, the monitor's answer, the
+ * workload's execve and the monitors' exits are fds the loop watches, so every other container of
+ * the pod is served meanwhile. A process has at most one such call pending; Start and Delete of a
+ * busy process fail with FAILED_PRECONDITION. */
+
+enum pending_kind { PENDING_CREATE, PENDING_EXEC, PENDING_START, PENDING_DELETE, PENDING_UNDO };
+
+struct pending {
+	enum pending_kind kind;
+	struct shim *shim;
+	struct process *p;
+	struct ttrpc_call *call; /* its request stays valid until it is answered */
+	struct op *op;
+	bool spawning;              /* create and exec: past the logger, the monitor's op */
+	struct create_options opts; /* create and exec */
+	char *process_json;         /* exec */
+	struct proc_state st;       /* create and exec: the new record */
+	struct error *undo_err;     /* create and exec: why the created process is being deleted */
+	pid_t pid;                  /* start */
+};
+
+static struct pending *pending_new(enum pending_kind kind, struct shim *shim, struct process *p,
+				   struct ttrpc_call *call)
 {
+	struct pending *pd = calloc(1, sizeof(*pd));
+	if (pd == NULL)
+		return NULL;
+	*pd = (struct pending){.kind = kind, .shim = shim, .p = p, .call = call};
+	p->pending = pd;
+	return pd;
+}
+
+static void pending_free(struct pending *pd)
+{
+	pd->p->pending = NULL;
+	op_free(pd->op);
+	free(pd->process_json);
+	proc_state_free(&pd->st);
+	err_free(&pd->undo_err);
+	free(pd);
+}
+
+static const char *process_name(const struct process *p)
+{
+	return p->exec_id ? p->exec_id : p->task->id;
+}
+
+void shim_abandon_pending(struct shim *shim, struct process *p)
+{
+	struct pending *pd = p->pending;
+	if (pd == NULL)
+		return;
+	ttrpc_call_fail(pd->call, TTRPC_NOT_FOUND, "process %s was deleted", process_name(p));
+	p->starting = false;
+	pending_free(pd);
+}
+
+static void on_op_done(struct op *op, int rc, struct error *err, void *data);
+
+static void drive(struct pending *pd, struct op *op, void (*failed)(struct pending *pd, struct error *err))
+{
+	struct error *err = NULL;
+	pd->op = op;
+	if (op_drive(op, pd->shim->loop, on_op_done, pd, &err) < 0)
+		failed(pd, err);
+}
+
+/* Create and Exec: stdio (and its logger), the monitor, then the table entry. */
+static void create_failed(struct pending *pd, struct error *err)
+{
+	struct shim *shim = pd->shim;
+	struct process *p = pd->p;
+	struct ttrpc_call *call = pd->call;
+	pending_free(pd);
+	shim_remove_process(shim, p);
+	shim_fail(call, err);
+}
+
+/* Created, but unusable (its terminal or exit cannot be had): delete it again, without waiting on
+ * the loop, then fail the call. Its exit is no longer watched: it was never announced created. */
+static void create_undo(struct pending *pd, struct error *err)
+{
+	struct process *p = pd->p;
+	struct op *op;
+	struct error *del_err = NULL;
+	if (p->exit_fd >= 0) {
+		loop_remove(pd->shim->loop, p->exit_fd);
+		close(p->exit_fd);
+		p->exit_fd = -1;
+	}
+	if (container_delete_begin(&pd->shim->rt, p->task->id, p->exec_id, true, NULL, &op, &del_err) < 0) {
+		log_error("%s", err_message(del_err));
+		err_free(&del_err);
+		create_failed(pd, err);
+		return;
+	}
+	pd->kind = PENDING_UNDO;
+	pd->undo_err = err;
+	pd->op = op;
+	if (op_drive(op, pd->shim->loop, on_op_done, pd, &del_err) < 0) {
+		log_error("%s", err_message(del_err));
+		err_free(&del_err);
+		pd->undo_err = NULL;
+		create_failed(pd, err);
+	}
+}
+
+static void create_spawn(struct pending *pd)
+{
+	struct error *err = NULL;
+	struct op *op;
+	pd->spawning = true;
+	pd->opts.exit_fd = &pd->p->exit_fd;
+	if (container_create_begin(&pd->shim->rt, &pd->opts, &pd->st, &op, &err) < 0) {
+		create_failed(pd, err);
+		return;
+	}
+	drive(pd, op, create_failed);
+}
+
+static void create_begin(struct pending *pd)
+{
+	struct shim *shim = pd->shim;
+	struct process *p = pd->p;
+	struct create_options *o = &pd->opts;
 	struct shim_io_spec spec = {.paths = {o->stdio_paths[0], o->stdio_paths[1], o->stdio_paths[2]},
 				    .terminal = p->terminal,
 				    .id = p->task->id,
 				    .ns = shim->rt.ns};
-	if (shim_io_open(&p->io, shim->loop, &spec, o->stdio, &o->console_fd, err) < 0)
-		return -1;
-	o->exit_fd = &p->exit_fd;
-	struct proc_state st;
-	if (container_create(&shim->rt, o, &st, err) < 0)
-		return -1;
-	p->pid = st.pid;
-	p->monitor_pid = st.monitor_pid;
-	p->status = PROC_CREATED;
-	proc_state_free(&st);
-	for (int i = 0; i < 3; i++)
-		p->stdio_paths[i] = strdup(o->stdio_paths[i] ? o->stdio_paths[i] : "");
-	if (shim_watch_exit(shim, p, err) < 0 || shim_io_created(p->io, err) < 0) {
-		/* Created but unusable: take it down again, leaving nothing behind. */
-		container_delete(&shim->rt, p->task->id, p->exec_id, true, NULL, NULL);
-		return -1;
+	struct error *err = NULL;
+	struct op *ready;
+	if (shim_io_open(&p->io, shim->loop, &spec, o->stdio, &o->console_fd, &ready, &err) < 0) {
+		create_failed(pd, err);
+		return;
 	}
-	return 0;
+	if (ready == NULL)
+		create_spawn(pd);
+	else
+		drive(pd, ready, create_failed); /* the logger first */
 }
 
 static void publish_create(struct shim *shim, const Containerd__Task__V2__CreateTaskRequest *r, pid_t pid)
@@ -127,16 +242,47 @@ static void publish_create(struct shim *shim, const Containerd__Task__V2__Create
 	events_publish(shim->events, "/tasks/create", &ev.base);
 }
 
+static void create_done(struct pending *pd)
+{
+	struct shim *shim = pd->shim;
+	struct process *p = pd->p;
+	struct error *err = NULL;
+	p->pid = pd->st.pid;
+	p->monitor_pid = pd->st.monitor_pid;
+	p->status = PROC_CREATED;
+	for (int i = 0; i < 3; i++)
+		p->stdio_paths[i] = strdup(pd->opts.stdio_paths[i] ? pd->opts.stdio_paths[i] : "");
+	if (shim_watch_exit(shim, p, &err) < 0 || shim_io_created(p->io, &err) < 0) {
+		create_undo(pd, err);
+		return;
+	}
+	struct ttrpc_call *call = pd->call;
+	enum pending_kind kind = pd->kind;
+	pending_free(pd);
+	if (kind == PENDING_EXEC) {
+		Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
+		ev.container_id = p->task->id;
+		ev.exec_id = p->exec_id;
+		events_publish(shim->events, "/tasks/exec-added", &ev.base);
+		reply_empty(call);
+		return;
+	}
+	publish_create(shim, (const void *)ttrpc_call_request(call), p->pid);
+	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+	resp.pid = (uint32_t)p->pid;
+	ttrpc_call_reply(call, &resp.base);
+}
+
 static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__CreateTaskRequest *r = (const void *)msg;
 	log_debug("create %s", r->id);
-	struct error *err = NULL;
 	if (!valid_ids(call, r->id, NULL, false))
 		return;
 	if (*r->checkpoint || *r->parent_checkpoint) {
-		ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "create %s: Reaper cannot restore a checkpoint", r->id);
+		ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "create %s: Reaper cannot restore a checkpoint",
+				r->id);
 		return;
 	}
 	if (shim_find_task(shim, r->id) != NULL) {
@@ -144,24 +290,19 @@ static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 		return;
 	}
 	struct task *t = shim_add_task(shim, r->id, r->bundle);
-	if (t == NULL) {
+	struct pending *pd = t ? pending_new(PENDING_CREATE, shim, &t->init, call) : NULL;
+	if (pd == NULL) {
+		if (t != NULL)
+			shim_remove_process(shim, &t->init);
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	t->init.terminal = r->terminal;
-	struct create_options o = {.id = r->id,
-				   .bundle = r->bundle,
-				   .stdio_paths = {r->stdin, r->stdout, r->stderr},
-				   .console_fd = -1};
-	if (create_process(shim, &t->init, &o, &err) < 0) {
-		shim_remove_process(shim, &t->init);
-		shim_fail(call, err);
-		return;
-	}
-	publish_create(shim, r, t->init.pid);
-	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
-	resp.pid = (uint32_t)t->init.pid;
-	ttrpc_call_reply(call, &resp.base);
+	pd->opts = (struct create_options){.id = r->id,
+					   .bundle = r->bundle,
+					   .stdio_paths = {r->stdin, r->stdout, r->stderr},
+					   .console_fd = -1};
+	create_begin(pd);
 }
 
 static void publish_start(struct shim *shim, const struct process *p)
@@ -180,27 +321,67 @@ static void publish_start(struct shim *shim, const struct process *p)
 	events_publish(shim->events, "/tasks/exec-started", &ev.base);
 }
 
+static void start_done(struct pending *pd, int rc, struct error *err)
+{
+	struct shim *shim = pd->shim;
+	struct process *p = pd->p;
+	struct ttrpc_call *call = pd->call;
+	pid_t pid = pd->pid;
+	p->starting = false;
+	pending_free(pd);
+	if (rc < 0) {
+		shim_fail(call, err);
+	} else {
+		if (p->status == PROC_CREATED)
+			p->status = PROC_RUNNING;
+		/* Queued before any exit of this process: an exit that came meanwhile waited for this. */
+		publish_start(shim, p);
+		Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
+		resp.pid = (uint32_t)pid;
+		ttrpc_call_reply(call, &resp.base);
+	}
+	if (p->exit_deferred) {
+		p->exit_deferred = false;
+		shim_process_exited(shim, p);
+	}
+}
+
+static void start_failed(struct pending *pd, struct error *err)
+{
+	start_done(pd, -1, err);
+}
+
+static bool busy(struct ttrpc_call *call, const struct process *p)
+{
+	if (p->pending == NULL)
+		return false;
+	ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "process %s is busy: %s", process_name(p),
+			p->status == PROC_CREATING ? "being created" : "another call is under way");
+	return true;
+}
+
 static void handle_start(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
 {
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__StartRequest *r = (const void *)msg;
 	log_debug("start %s", r->id);
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
-	if (p == NULL)
+	if (p == NULL || busy(call, p))
 		return;
+	struct pending *pd = pending_new(PENDING_START, shim, p, call);
+	if (pd == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
 	struct error *err = NULL;
-	pid_t pid;
-	if (container_start(&shim->rt, r->id, exec_or_null(r->exec_id), &pid, &err) < 0) {
+	struct op *op;
+	if (container_start_begin(&shim->rt, r->id, exec_or_null(r->exec_id), &pd->pid, &op, &err) < 0) {
+		pending_free(pd);
 		shim_fail(call, err);
 		return;
 	}
-	if (p->status == PROC_CREATED)
-		p->status = PROC_RUNNING;
-	/* Queued before any exit of this process: exits are only handled after this handler returns. */
-	publish_start(shim, p);
-	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
-	resp.pid = (uint32_t)pid;
-	ttrpc_call_reply(call, &resp.base);
+	p->starting = true;
+	drive(pd, op, start_failed);
 }
 
 static Containerd__V1__Types__Status status_of(enum proc_status s)
@@ -294,21 +475,13 @@ static void publish_delete(struct shim *shim, const struct process *p)
 	events_publish(shim->events, "/tasks/delete", &ev.base);
 }
 
-static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+static void delete_done(struct pending *pd, int rc, struct error *err)
 {
-	struct shim *shim = the_shim(data);
-	const Containerd__Task__V2__DeleteRequest *r = (const void *)msg;
-	log_debug("delete %s", r->id);
-	struct process *p = lookup(shim, call, r->id, r->exec_id);
-	if (p == NULL)
-		return;
-	struct error *err = NULL;
-	if (p->status == PROC_RUNNING) {
-		ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "cannot delete running process %s",
-				exec_or_null(r->exec_id) ? r->exec_id : r->id);
-		return;
-	}
-	if (container_delete(&shim->rt, r->id, exec_or_null(r->exec_id), true, NULL, &err) < 0) {
+	struct shim *shim = pd->shim;
+	struct process *p = pd->p;
+	struct ttrpc_call *call = pd->call;
+	pending_free(pd);
+	if (rc < 0) {
 		shim_fail(call, err);
 		return;
 	}
@@ -321,6 +494,73 @@ static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 		publish_delete(shim, p);
 	shim_remove_process(shim, p);
 	ttrpc_call_reply(call, &resp.base);
+}
+
+static void delete_failed(struct pending *pd, struct error *err)
+{
+	delete_done(pd, -1, err);
+}
+
+static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
+{
+	struct shim *shim = the_shim(data);
+	const Containerd__Task__V2__DeleteRequest *r = (const void *)msg;
+	log_debug("delete %s", r->id);
+	struct process *p = lookup(shim, call, r->id, r->exec_id);
+	if (p == NULL || busy(call, p))
+		return;
+	if (p->status == PROC_RUNNING) {
+		ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "cannot delete running process %s",
+				exec_or_null(r->exec_id) ? r->exec_id : r->id);
+		return;
+	}
+	struct pending *pd = pending_new(PENDING_DELETE, shim, p, call);
+	if (pd == NULL) {
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	struct error *err = NULL;
+	struct op *op;
+	if (container_delete_begin(&shim->rt, r->id, exec_or_null(r->exec_id), true, NULL, &op, &err) < 0) {
+		pending_free(pd);
+		shim_fail(call, err);
+		return;
+	}
+	drive(pd, op, delete_failed);
+}
+
+static void on_op_done(struct op *op, int rc, struct error *err, void *data)
+{
+	struct pending *pd = data;
+	op_free(op);
+	pd->op = NULL;
+	switch (pd->kind) {
+	case PENDING_CREATE:
+	case PENDING_EXEC:
+		if (rc < 0)
+			create_failed(pd, err);
+		else if (!pd->spawning)
+			create_spawn(pd); /* the logger is ready */
+		else
+			create_done(pd);
+		break;
+	case PENDING_START:
+		start_done(pd, rc, err);
+		break;
+	case PENDING_DELETE:
+		delete_done(pd, rc, err);
+		break;
+	case PENDING_UNDO: {
+		struct error *why = pd->undo_err;
+		pd->undo_err = NULL;
+		if (rc < 0) {
+			log_error("%s", err_message(err));
+			err_free(&err);
+		}
+		create_failed(pd, why);
+		break;
+	}
+	}
 }
 
 static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)
@@ -344,28 +584,22 @@ static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 		return;
 	}
 	cleanup_free char *json = strndup((const char *)r->spec->value.data, r->spec->value.len);
-	struct process *p = shim_add_exec(t, r->exec_id);
-	if (p == NULL || json == NULL) {
+	struct process *p = json ? shim_add_exec(t, r->exec_id) : NULL;
+	struct pending *pd = p ? pending_new(PENDING_EXEC, shim, p, call) : NULL;
+	if (pd == NULL) {
+		if (p != NULL)
+			shim_remove_process(shim, p);
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	p->terminal = r->terminal;
-	struct create_options o = {.id = r->id,
-				   .exec_id = r->exec_id,
-				   .process_json = json,
-				   .stdio_paths = {r->stdin, r->stdout, r->stderr},
-				   .console_fd = -1};
-	struct error *err = NULL;
-	if (create_process(shim, p, &o, &err) < 0) {
-		shim_remove_process(shim, p);
-		shim_fail(call, err);
-		return;
-	}
-	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
-	ev.container_id = r->id;
-	ev.exec_id = r->exec_id;
-	events_publish(shim->events, "/tasks/exec-added", &ev.base);
-	reply_empty(call);
+	pd->process_json = steal_pointer(&json);
+	pd->opts = (struct create_options){.id = r->id,
+					   .exec_id = r->exec_id,
+					   .process_json = pd->process_json,
+					   .stdio_paths = {r->stdin, r->stdout, r->stderr},
+					   .console_fd = -1};
+	create_begin(pd);
 }
 
 static void handle_pids(struct ttrpc_call *call, const ProtobufCMessage *msg, void *data)

@@ -16,6 +16,7 @@
 struct shim_io; /* stdio wiring of one process (shim_io.c) */
 struct events;  /* the ordered event publisher (events.c) */
 struct waiter;  /* a parked Wait call */
+struct pending; /* a Create, Exec, Start or Delete waiting for its op (service.c) */
 
 struct process {
 	struct task *task;
@@ -30,7 +31,10 @@ struct process {
 	bool terminal;
 	struct shim_io *io;
 	struct waiter *waiters;
-	struct process *next; /* the task's exec list */
+	struct pending *pending; /* at most one call under way */
+	bool starting;           /* a Start is under way: an exit waits for it (start before exit) */
+	bool exit_deferred;      /* the exit that came meanwhile */
+	struct process *next;    /* the task's exec list */
 };
 
 struct task {
@@ -68,11 +72,16 @@ void shim_remove_process(struct shim *shim, struct process *p);
 int shim_watch_exit(struct shim *shim, struct process *p, struct error **err);
 /* Park a Wait call until p exits (answered at once if it already has). */
 void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call);
+/* p's monitor has recorded its exit (EOF on its pipe): read it, publish it, answer the waiters.
+ * While a Start of p is under way the exit is held back until the Start is answered. */
+void shim_process_exited(struct shim *shim, struct process *p);
 
 /* service.c: the Task service's method table. */
 extern const struct ttrpc_method shim_task_methods[];
 
 /* Map a library error onto a gRPC status and fail the call with it. */
 void shim_fail(struct ttrpc_call *call, struct error *err);
+/* p is being removed: a call under way for it is answered NOT_FOUND and its op given up. */
+void shim_abandon_pending(struct shim *shim, struct process *p);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +16,12 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "clock.h"
 #include "console.h"
 #include "fsutil.h"
 #include "log.h"
+#include "pidfd.h"
+#include "signals.h"
 #include "stdio_target.h"
 
 #define RELAY_BUF               4096
@@ -63,18 +65,51 @@ static int set_nonblocking(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-/* containerd's binary logging protocol: the logger reads stdout on fd 3 and stderr on fd 4, and
- * closes fd 5 once it is ready. */
-static int start_logger(struct shim_io *io, const struct stdio_target *t, const struct shim_io_spec *spec,
-			struct error **err)
+/* Waiting for a logger to say it is ready. */
+struct logger_op {
+	struct op op;
+	int ready;  /* the read end of its fd 5 */
+	int logger; /* its pidfd */
+	char *path;
+};
+
+static void logger_op_free(struct op *op)
 {
-	int out[2], errp[2], ready[2];
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+	struct logger_op *l = (struct logger_op *)op;
+	if (l->ready >= 0)
+		close(l->ready);
+	if (l->logger >= 0)
+		close(l->logger);
+	free(l->path);
+	free(l);
+}
+
+static int logger_step(struct op *op, bool timed_out, struct error **err)
+{
+	struct logger_op *l = (struct logger_op *)op;
+	if (!timed_out)
+		return 0; /* fd 5 closed (or written to): ready */
+	pidfd_signal(l->logger, SIGKILL);
+	return err_new(err, ERR_SYSTEM, "logging binary %s did not get ready within %d ms", l->path,
+		       LOGGER_READY_TIMEOUT_MS);
+}
+
+/* containerd's binary logging protocol: the logger reads stdout on fd 3 and stderr on fd 4, and
+ * closes fd 5 once it is ready. Started here, waited for by the caller (*ready). */
+static int start_logger(struct shim_io *io, const struct stdio_target *t, const struct shim_io_spec *spec,
+			struct op **ready, struct error **err)
+{
+	int out[2], errp[2], ready_pipe[2];
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ready_pipe, O_CLOEXEC) < 0)
 		return err_sys(err, errno, "pipe for the logging binary");
-	pid_t pid = fork();
+	struct logger_op *l = calloc(1, sizeof(*l));
+	char *path = strdup(t->path);
+	pid_t pid = l != NULL && path != NULL ? fork() : -1;
+	int fork_errno = l != NULL && path != NULL ? errno : ENOMEM;
 	if (pid == 0) {
+		signals_reset();
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		int fds[6] = {null, null, null, out[0], errp[0], ready[1]};
+		int fds[6] = {null, null, null, out[0], errp[0], ready_pipe[1]};
 		fs_arrange_fds(fds, 6);
 		setenv("CONTAINER_ID", spec->id, 1);
 		setenv("CONTAINER_NAMESPACE", spec->ns, 1);
@@ -87,20 +122,27 @@ static int start_logger(struct shim_io *io, const struct stdio_target *t, const 
 		execv(t->path, argv);
 		_exit(127);
 	}
-	close(out[0]), close(errp[0]), close(ready[1]);
+	close(out[0]), close(errp[0]), close(ready_pipe[1]);
 	if (pid < 0) {
-		close(out[1]), close(errp[1]), close(ready[0]);
-		return err_sys(err, errno, "fork the logging binary");
+		close(out[1]), close(errp[1]), close(ready_pipe[0]);
+		free(l);
+		free(path);
+		return err_sys(err, fork_errno, "fork the logging binary");
 	}
 	io->workload[1] = out[1];
 	io->workload[2] = errp[1];
-	struct pollfd p = {.fd = ready[0], .events = POLLIN};
-	int rc = poll(&p, 1, LOGGER_READY_TIMEOUT_MS);
-	close(ready[0]);
-	return rc > 0 ? 0 : err_new(err, ERR_SYSTEM, "logging binary %s did not get ready", t->path);
+	op_init(&l->op, logger_step, logger_op_free);
+	l->ready = ready_pipe[0];
+	l->logger = pidfd_open_process(pid, 0); /* before anyone can reap it */
+	l->path = path;
+	l->op.fds[0] = l->ready;
+	l->op.deadline = clock_monotonic_ms() + LOGGER_READY_TIMEOUT_MS;
+	*ready = &l->op;
+	return 0;
 }
 
-static int open_target(struct shim_io *io, int i, const struct shim_io_spec *spec, struct error **err)
+static int open_target(struct shim_io *io, int i, const struct shim_io_spec *spec, struct op **ready,
+		       struct error **err)
 {
 	struct stdio_target t;
 	if (stdio_target_parse(spec->paths[i] ? spec->paths[i] : "", &t, err) < 0)
@@ -109,7 +151,7 @@ static int open_target(struct shim_io *io, int i, const struct shim_io_spec *spe
 	if (t.kind == STDIO_BINARY)
 		rc = i == 0                 ? err_new(err, ERR_INVALID, "stdin cannot be a logging binary")
 		     : io->workload[i] >= 0 ? 0
-					    : start_logger(io, &t, spec, err);
+					    : start_logger(io, &t, spec, ready, err);
 	else if (i == 0)
 		rc = stdio_open_stdin(&t, &io->workload[0], &io->keepalive[0], err);
 	else
@@ -119,8 +161,9 @@ static int open_target(struct shim_io *io, int i, const struct shim_io_spec *spe
 }
 
 int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_spec *spec, int stdio[3],
-		 int *console_fd, struct error **err)
+		 int *console_fd, struct op **ready, struct error **err)
 {
+	*ready = NULL;
 	struct shim_io *io = calloc(1, sizeof(*io));
 	if (io == NULL)
 		return err_sys(err, ENOMEM, "stdio");
@@ -137,7 +180,7 @@ int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_s
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		if (spec->terminal && i == 2)
 			break; /* a terminal has one output stream */
-		rc = open_target(io, i, spec, err);
+		rc = open_target(io, i, spec, ready, err);
 	}
 	if (rc == 0 && spec->terminal) {
 		int pair[2];
@@ -149,6 +192,8 @@ int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_s
 		}
 	}
 	if (rc < 0) {
+		op_free(*ready);
+		*ready = NULL;
 		shim_io_free(io);
 		return err_wrap(err, "stdio");
 	}

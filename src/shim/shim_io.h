@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "loop.h"
+#include "op.h"
 
 struct shim_io;
 
@@ -21,9 +22,12 @@ struct shim_io_spec {
 };
 
 /* Open everything; *stdio gets the fds to hand the workload, *console_fd the socket the monitor
- * sends the pty master over (terminal only, else -1). */
+ * sends the pty master over (terminal only, else -1). A binary:// logger is started, and *ready
+ * is an op (op.h; NULL when there is no logger) that is done once the logger is ready, at most
+ * 10 s later: the workload must not start before. The op may be freed before it is done; the
+ * io outlives it. */
 int shim_io_open(struct shim_io **out, struct loop *loop, const struct shim_io_spec *spec, int stdio[3],
-		 int *console_fd, struct error **err);
+		 int *console_fd, struct op **ready, struct error **err);
 /* The process is created: drop the workload's ends; with a terminal, take the master and relay. */
 int shim_io_created(struct shim_io *io, struct error **err);
 /* CloseIO: the workload reads EOF on stdin once containerd's writer is gone too. */

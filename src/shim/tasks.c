@@ -80,6 +80,7 @@ struct process *shim_add_exec(struct task *task, const char *exec_id)
 
 static void release_process(struct shim *shim, struct process *p)
 {
+	shim_abandon_pending(shim, p);
 	if (p->exit_fd >= 0) {
 		loop_remove(shim->loop, p->exit_fd);
 		close(p->exit_fd);
@@ -176,9 +177,14 @@ void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
+	/* Parked: however many Waits containerd keeps open, other calls are still served. */
+	if (ttrpc_call_park(call, waiter_cancelled, w) < 0) {
+		free(w);
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "too many Wait calls on this connection");
+		return;
+	}
 	*w = (struct waiter){.call = call, .process = p, .next = p->waiters};
 	p->waiters = w;
-	ttrpc_call_on_cancel(call, waiter_cancelled, w);
 }
 
 /* The monitor wrote the exit before it closed the pipe; without a record (the monitor was killed)
@@ -225,8 +231,12 @@ static void finish_exit(void *data)
 	answer_waiters(p);
 }
 
-static void process_exited(struct shim *shim, struct process *p)
+void shim_process_exited(struct shim *shim, struct process *p)
 {
+	if (p->starting) {
+		p->exit_deferred = true;
+		return;
+	}
 	read_exit(shim, p);
 	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
 		 p->exit_code);
@@ -247,7 +257,7 @@ static void on_exit_fd(struct loop *loop, int fd, uint32_t events, void *data)
 	loop_remove(loop, fd);
 	close(fd);
 	p->exit_fd = -1;
-	process_exited(p->task->shim, p);
+	shim_process_exited(p->task->shim, p);
 }
 
 int shim_watch_exit(struct shim *shim, struct process *p, struct error **err)

@@ -24,6 +24,7 @@
 
 #define DEFAULT_MAX_CONNECTIONS 128
 #define DEFAULT_MAX_PENDING     64
+#define DEFAULT_MAX_PARKED      4096
 #define DEFAULT_MAX_QUEUED      (8u << 20)
 #define READ_PAUSE_QUEUED       (1u << 20) /* stop reading requests while this much output waits */
 #define READ_CHUNK              (16u << 10)
@@ -61,8 +62,9 @@ struct registration {
 struct server_conn {
 	struct ttrpc_server *server;
 	struct conn io;
-	struct ttrpc_call *calls; /* in flight */
-	unsigned n_calls;
+	struct ttrpc_call *calls; /* in flight and parked */
+	unsigned n_calls;         /* in flight: not parked */
+	unsigned n_parked;
 	uint32_t events; /* epoll interest */
 	bool in_input;   /* replies are batched and flushed when input processing ends */
 	bool closing;
@@ -79,6 +81,7 @@ struct ttrpc_call {
 	void *cancel_data;
 	bool in_handler; /* freed after the handler returns, not inside ttrpc_call_reply */
 	bool answered;
+	bool parked; /* counted in n_parked, not n_calls */
 	struct ttrpc_call *prev, *next;
 };
 
@@ -147,7 +150,10 @@ static void call_unlink(struct ttrpc_call *call)
 		loop_timer_cancel(c->server->loop, call->timer);
 	call->timer = 0;
 	LIST_REMOVE(c->calls, call);
-	c->n_calls--;
+	if (call->parked)
+		c->n_parked--;
+	else
+		c->n_calls--;
 	call->conn = NULL;
 }
 
@@ -590,6 +596,7 @@ void ttrpc_server_set_limits(struct ttrpc_server *server, const struct ttrpc_lim
 	l->max_connections = limits->max_connections ? limits->max_connections
 						     : (l->max_connections ?: DEFAULT_MAX_CONNECTIONS);
 	l->max_pending = limits->max_pending ? limits->max_pending : (l->max_pending ?: DEFAULT_MAX_PENDING);
+	l->max_parked = limits->max_parked ? limits->max_parked : (l->max_parked ?: DEFAULT_MAX_PARKED);
 	l->max_queued = limits->max_queued ? limits->max_queued : (l->max_queued ?: DEFAULT_MAX_QUEUED);
 }
 
@@ -673,6 +680,20 @@ void ttrpc_call_on_cancel(struct ttrpc_call *call, ttrpc_cancel_fn fn, void *dat
 {
 	call->cancel = fn;
 	call->cancel_data = data;
+}
+
+int ttrpc_call_park(struct ttrpc_call *call, ttrpc_cancel_fn fn, void *data)
+{
+	struct server_conn *c = call->conn;
+	if (c != NULL && !call->parked) {
+		if (c->n_parked >= c->server->limits.max_parked)
+			return -1;
+		call->parked = true;
+		c->n_calls--;
+		c->n_parked++;
+	}
+	ttrpc_call_on_cancel(call, fn, data);
+	return 0;
 }
 
 static int queue_reply(struct server_conn *c, struct ttrpc_call *call, const ProtobufCMessage *reply)

@@ -66,6 +66,7 @@ struct ttrpc_method {
 struct ttrpc_limits {
 	unsigned max_connections; /* default 128: more are accepted and closed at once */
 	unsigned max_pending;     /* default 64 calls in flight per connection: more get RESOURCE_EXHAUSTED */
+	unsigned max_parked;      /* default 4096 parked calls per connection (ttrpc_call_park) */
 	size_t max_queued;        /* default 8 MiB of unsent replies per connection: more closes it */
 };
 
@@ -90,6 +91,11 @@ const ProtobufCMessage *ttrpc_call_request(struct ttrpc_call *call);
 /* The first value of a metadata key, or NULL. */
 const char *ttrpc_call_metadata(struct ttrpc_call *call, const char *key);
 void ttrpc_call_on_cancel(struct ttrpc_call *call, ttrpc_cancel_fn fn, void *data);
+/* The call waits for an event that may take any time (a Wait for an exit): it no longer counts as
+ * in flight (max_pending bounds work being done) but as parked (max_parked), and fn is its cancel
+ * callback as with ttrpc_call_on_cancel. -1 when the connection has max_parked parked calls
+ * already: the call is then unchanged, to be answered by the caller (RESOURCE_EXHAUSTED). */
+int ttrpc_call_park(struct ttrpc_call *call, ttrpc_cancel_fn fn, void *data);
 /* Answer and release the call. The module encodes `reply`; the caller keeps owning it. Returns 0
  * when the answer was queued, -1 when it was dropped (connection gone, deadline passed) or
  * replaced by an error (reply larger than TTRPC_MAX_DATA). Not valid inside the cancel callback. */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The node-wide overlay every Reaper workload runs in, seen through CRI: a workload's writes to
+# The overlay a pod's group (its Kubernetes namespace) runs in, seen through CRI: a workload's writes to
 # the host's filesystem stay in the overlay (the host never sees them), pods share them, and what
 # the host unmounts, or a removed pod had mounted, does not live on in the overlay namespace
 # (memory pinned, and another pod could read files the host has already let go of). Volatile
@@ -20,7 +20,8 @@ echo the-other-pods-secret >"$secret_dir/token"
 
 e2e_log "a workload's writes stay in the overlay; another pod sees them, the host does not"
 pod_a=$(reaper_cri_pod a)
-[[ -S "$REAPER_OVERLAY_BASE/mnt" || -e "$REAPER_OVERLAY_BASE/mnt" ]] || e2e_fail "no overlay namespace at $REAPER_OVERLAY_BASE/mnt"
+ns_file=$REAPER_OVERLAY_BASE/groups/default/mnt # the pods are in Kubernetes namespace "default"
+[[ -e "$ns_file" ]] || e2e_fail "no overlay namespace at $ns_file"
 c=$(cri run "$pod_a" --name writer -- /bin/sh -c "
 	echo from-a >/etc/reaper-e2e-$tag && echo etc-write=ok
 	echo from-a >$E2E_DIR/written-by-workload && echo tmp-write=ok
@@ -51,7 +52,7 @@ reaper_cri_exited "$c"
 log="$E2E_DIR/logs/b/peek/0.log"
 reaper_cri_log_has "$log" " stdout F mounts="
 ! grep -q "the-other-pods-secret" "$log" || e2e_fail "a workload reads a tmpfs volume the host has unmounted: $(cat "$log")"
-overlay_mounts=$(nsenter --mount="$REAPER_OVERLAY_BASE/mnt" cat /proc/self/mountinfo | grep -E "$pod_a|kubernetes.io~secret" || true)
+overlay_mounts=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo | grep -E "$pod_a|kubernetes.io~secret" || true)
 [[ -z "$overlay_mounts" ]] || e2e_fail "the overlay namespace keeps mounts the host or the removed pod let go of: $overlay_mounts"
 reaper_cri_log_has "$log" " stdout F secret=unreadable"
 reaper_cri_log_has "$log" " stdout F mounts=0"

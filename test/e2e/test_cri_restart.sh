@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 # containerd restarts (an upgrade, a crash) while a Reaper pod runs: the pod and its containers
 # keep running with the same processes, CRI still execs into them, starts new containers in the
-# pod, sees their exits, stops them; the kubelet's stats (task metrics) come from the shim.
+# pod, sees their exits, stops them; the kubelet's stats (task metrics) come from the shim. The
+# pod's overlay group loses nothing: a file written before the restart is seen after it, and by a
+# pod of the same namespace once the first pod and its shim are gone.
 set -euo pipefail
 source "$(dirname "$0")/lib/reaper_cri.sh"
 
 reaper_cri_start
-pod=$(reaper_cri_pod restart)
+pod=$(reaper_cri_pod restart --namespace team-restart)
 marker=$((600000 + RANDOM))
-c=$(cri run "$pod" --name long -- /bin/sh -c "echo before; trap 'echo term; exit 3' TERM; while :; do sleep 0.1; done; : $marker")
+kept=/tmp/reaper-restart-$marker
+c=$(cri run "$pod" --name long -- /bin/sh -c "echo kept >$kept; echo before; trap 'echo term; exit 3' TERM; while :; do sleep 0.1; done; : $marker")
 busy=$(cri run "$pod" --name busy -- /bin/sh -c 'while :; do :; done')
 for x in "$c" "$busy"; do
 	e2e_assert_eq CONTAINER_RUNNING "$(cri wait "$x" --state CONTAINER_RUNNING)" "state of $x"
@@ -42,10 +45,11 @@ e2e_assert_eq "$shim" "$(containerd_shim_pids)" "shim after the restart"
 
 e2e_log "after the restart: exec, a new container, its exit and log"
 e2e_assert_eq exec-after-restart "$(cri exec "$c" -- /bin/echo exec-after-restart)" "ExecSync after the restart"
-n=$(cri run "$pod" --name after -- /bin/sh -c 'echo after-restart; exit 5')
+n=$(cri run "$pod" --name after -- /bin/sh -c "cat $kept; echo after-restart; exit 5")
 reaper_cri_exited "$n"
 e2e_assert_eq 5 "$(cri_field "$n" status.exit_code)" "exit code of a container started after the restart"
 reaper_cri_log_has "$E2E_DIR/logs/restart/after/0.log" " stdout F after-restart"
+reaper_cri_log_has "$E2E_DIR/logs/restart/after/0.log" " stdout F kept"
 e2e_assert_eq "$shim" "$(containerd_shim_pids)" "the new container uses the pod's shim"
 
 e2e_log "a container from before the restart: its stop and exit are seen, its log still written"
@@ -80,4 +84,13 @@ cri stopp "$pod"
 cri rmp "$pod"
 no_process() { [[ -z "$(reaper_cri_owned_pids)" ]]; }
 e2e_wait_until 10 no_process || reaper_cri_assert_no_process
+
+e2e_log "the group outlives its pods and their shim: a new pod of the namespace reads the file"
+[[ ! -e $kept ]] || e2e_fail "$kept reached the host"
+next=$(reaper_cri_pod next --namespace team-restart)
+r=$(cri run "$next" --name reader -- /bin/cat "$kept")
+reaper_cri_exited "$r"
+reaper_cri_log_has "$E2E_DIR/logs/next/reader/0.log" " stdout F kept"
+cri stopp "$next"
+cri rmp "$next"
 e2e_log "PASS"

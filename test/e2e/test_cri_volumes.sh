@@ -52,7 +52,7 @@ e2e_assert_eq host-only "$(ls "$E2E_DIR/shadowed")" "the host's view of the dire
 [[ ! -e $ctr_dir ]] || e2e_fail "the container's mount points appeared on the host: $(ls -la "$ctr_dir")"
 ! grep -F "$ctr_dir" /proc/self/mountinfo || e2e_fail "the container's volumes are mounted on the host"
 # The shared overlay namespace (every workload's view) does not carry them either.
-! nsenter --mount="$REAPER_OVERLAY_BASE/mnt" grep -F "$ctr_dir" /proc/self/mountinfo ||
+! nsenter --mount="$REAPER_OVERLAY_BASE/groups/default/mnt" grep -F "$ctr_dir" /proc/self/mountinfo ||
 	e2e_fail "the container's volumes are mounted in the shared overlay namespace"
 
 e2e_log "the same directory in another container of the pod: it sees what the first wrote"

@@ -178,13 +178,14 @@ ctrd containers rm "$a"
 
 e2e_log "orphans of the workload are adopted and reaped by the monitor (no zombie)"
 o=$(tid orphans)
-rrun -d "$E2E_IMAGE" "$o" /bin/sh -c '(sleep 0.3 &); (sleep 0.4 &); exec sleep 1000'
+# The orphans live a few seconds: long enough to be seen adopted on a loaded machine.
+rrun -d "$E2E_IMAGE" "$o" /bin/sh -c '(sleep 4 &); (sleep 5 &); exec sleep 1000'
 wait_status "$o" RUNNING
 omon=$(ppid_of "$(task_pid "$o")")
 adopted() { [[ "$(pgrep -P "$omon" -x sleep | wc -l)" == 3 ]]; }
-e2e_wait_until 5 adopted || e2e_fail "the monitor did not adopt the orphans: $(ps -o pid,ppid,stat,args --ppid "$omon")"
+e2e_wait_until 4 adopted || e2e_fail "the monitor did not adopt the orphans: $(ps -o pid,ppid,stat,args --ppid "$omon")"
 reaped() { [[ "$(pgrep -P "$omon" | wc -l)" == 1 ]]; }
-e2e_wait_until 5 reaped || e2e_fail "orphans not reaped by the monitor: $(ps -o pid,ppid,stat,args --ppid "$omon")"
+e2e_wait_until 15 reaped || e2e_fail "orphans not reaped by the monitor: $(ps -o pid,ppid,stat,args --ppid "$omon")"
 no_zombies || e2e_fail "zombies: $(shim_zombies)"
 ctrd tasks kill -s SIGKILL "$o"
 wait_status "$o" STOPPED

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# `reaper overlay`: status tells whether the node's overlay exists and what was written; reset is
-# refused while a container lives, then discards every file workloads wrote.
+# `reaper overlay`: status lists the groups with what their workloads wrote, their live containers
+# and last use; reset of a group is refused while it has a live container and works while another
+# group runs; gc removes idle groups only (--older-than keeps the recently used); reset --all.
 set -euo pipefail
 if [[ $(id -u) != 0 ]]; then
 	echo "SKIP: needs root" >&2
@@ -13,7 +14,7 @@ export REAPER_ROOT=$tmp/state REAPER_OVERLAY_BASE=$tmp/overlay
 runtime=("$REAPER_BIN" runtime)
 cleanup() {
 	"${runtime[@]}" delete --force keep >/dev/null 2>&1 || true
-	"$REAPER_BIN" overlay reset --force >/dev/null 2>&1 || true
+	"$REAPER_BIN" overlay reset --all --force >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -21,38 +22,51 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$tmp/bundle"
 (cd "$tmp/bundle" && runc spec)
-bundle_args() { # write config.json with the given process args
+bundle_args() { # bundle_args NAMESPACE ARGS...: config.json running ARGS in that Kubernetes namespace
 	/usr/bin/python3 - "$tmp/bundle/config.json" "$@" <<'PY'
 import json, sys
-path, args = sys.argv[1], sys.argv[2:]
+path, ns, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 c = json.load(open(path))
 c["process"]["args"], c["process"]["terminal"] = args, False
 c["root"]["readonly"] = False  # the test writes to the overlay
+c["annotations"] = {"io.kubernetes.cri.sandbox-namespace": ns}
 json.dump(c, open(path, "w"))
 PY
 }
+row() { "$REAPER_BIN" overlay status | awk -v g="$1" '$1 == g'; }
 
 out=$("$REAPER_BIN" overlay status)
-grep -q "namespace:  absent" <<<"$out" || fail "status before any workload: $out"
+grep -q "no group" <<<"$out" || fail "status before any workload: $out"
 
 marker=/etc/reaper-overlay-applet-$$
-bundle_args sh -c "head -c 200000 /dev/zero > $marker"
+bundle_args team-a sh -c "head -c 200000 /dev/zero > $marker"
 (cd "$tmp/bundle" && "${runtime[@]}" run w1) || fail "writer did not run"
 [[ ! -e $marker ]] || fail "the write reached the host"
-out=$("$REAPER_BIN" overlay status)
-grep -q "namespace:  present" <<<"$out" || fail "status after a workload: $out"
-written=$(awk '/^written:/ {print $2}' <<<"$out")
-((written >= 195)) || fail "status reports $written KiB written, the workload wrote 195 KiB"
+line=$(row team-a)
+[[ -n $line ]] || fail "team-a is not listed: $("$REAPER_BIN" overlay status)"
+read -r _ state written unit _ <<<"$line"
+[[ $state == built ]] || fail "team-a's state: $line"
+[[ $unit == MiB ]] && awk -v w="$written" 'BEGIN { exit !(w >= 0.18) }' || fail "team-a wrote 195 KiB, status says: $line"
 
-bundle_args sleep 100
+bundle_args team-b sleep 100
 (cd "$tmp/bundle" && "${runtime[@]}" run -d keep)
-grep -q "containers: 1 alive" <<<"$("$REAPER_BIN" overlay status)" || fail "the live container is not counted"
-if "$REAPER_BIN" overlay reset 2>"$tmp/err"; then fail "reset went ahead with a live container"; fi
-grep -q "alive" "$tmp/err" || fail "refusal does not say why: $(cat "$tmp/err")"
-"${runtime[@]}" delete --force keep
+[[ $(row team-b | awk '{print $8}') == 1 ]] || fail "team-b's live container is not counted: $(row team-b)"
+if "$REAPER_BIN" overlay reset team-b 2>"$tmp/err"; then fail "reset of team-b went ahead with a live container"; fi
+grep -q "live container" "$tmp/err" || fail "refusal does not say why: $(cat "$tmp/err")"
 
-"$REAPER_BIN" overlay reset | grep -q discarded || fail "reset did not say it discarded the overlay"
-grep -q "$tmp/overlay" /proc/self/mountinfo && fail "the overlay is still mounted after reset"
-bundle_args sh -c "test ! -e $marker"
+"$REAPER_BIN" overlay reset team-a | grep -q "group team-a discarded" || fail "reset of team-a while team-b runs"
+bundle_args team-a sh -c "test ! -e $marker"
 (cd "$tmp/bundle" && "${runtime[@]}" run w2) || fail "the file written before the reset survived it"
+[[ $("${runtime[@]}" state keep | grep -o '"status": *"[a-z]*"') == *running* ]] || fail "team-b's container did not survive team-a's reset"
+
+out=$("$REAPER_BIN" overlay gc)
+grep -q "removed idle group team-a" <<<"$out" || fail "gc did not remove the idle team-a: $out"
+[[ -n $(row team-b) ]] || fail "gc removed team-b, which has a live container"
+"${runtime[@]}" delete --force keep
+out=$("$REAPER_BIN" overlay gc --older-than 1h)
+[[ -n $(row team-b) ]] || fail "gc --older-than 1h removed team-b, used a moment ago: $out"
+"$REAPER_BIN" overlay gc | grep -q "removed idle group team-b" || fail "gc did not remove team-b once idle"
+
+"$REAPER_BIN" overlay reset --all | grep -q discarded || fail "reset --all"
+grep -q "$tmp/overlay" /proc/self/mountinfo && fail "the overlay is still mounted after reset --all"
 echo PASS

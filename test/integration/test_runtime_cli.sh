@@ -74,7 +74,7 @@ done
 for i in 1 2 3 4 5 6; do
 	wait "${runners[i]}" || fail "concurrent first run par$i failed: $(cat "$T/par$i.err")"
 done
-[[ $(grep -c " $REAPER_OVERLAY_BASE/mnt " /proc/self/mountinfo) -eq 1 ]] || fail "the overlay namespace is pinned $(grep -c " $REAPER_OVERLAY_BASE/mnt " /proc/self/mountinfo) times"
+[[ $(grep -c " $REAPER_OVERLAY_BASE/groups/_default/mnt " /proc/self/mountinfo) -eq 1 ]] || fail "the overlay namespace is pinned $(grep -c " $REAPER_OVERLAY_BASE/groups/_default/mnt " /proc/self/mountinfo) times"
 new_bundle count sh -c 'ls /etc/reaper-par-* | wc -l' >/dev/null
 rt run --bundle "$T/count" count >"$T/count.out" 2>&1 || fail "run count"
 assert_eq 6 "$(cat "$T/count.out")" "files the concurrent runs wrote, seen by the next one"

@@ -31,7 +31,7 @@ run_out reader
 assert_eq "$(printf 'from-workload\nchanged\ngone')" "$OUT" "what the next workload sees"
 pass "the next workload sees the first one's changes"
 
-upper=$REAPER_OVERLAY_BASE/upper
+upper=$REAPER_OVERLAY_BASE/groups/_default/upper # the group of containers without Kubernetes metadata
 [[ -f $upper$etc_file ]] || fail "the write is not in the overlay's upper layer ($upper$etc_file)"
 pass "the writes live in the overlay base ($upper)"
 

@@ -101,6 +101,16 @@ assert_eq shared "$OUT" "a non-privileged workload reads another one's file"
 [[ ! -e /tmp/reaper-protect-shared ]] || fail "the shared file reached the host"
 pass "non-privileged workloads still share the overlay"
 
+# A spec that mounts its own /run (ctr's default spec does) over the hidden sockets, which are
+# masked first: the later directory masks still get their empty directory.
+new_bundle own-run sh -c 'ls -A /run | wc -l; ls -A /sys/firmware | wc -l; ls -A /proc/scsi 2>/dev/null | wc -l' >/dev/null
+unprivileged own-run
+edit_config own-run 'c["mounts"].append({"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]})
+c["linux"]["maskedPaths"] = ["/sys/firmware", "/proc/scsi"]'
+REAPER_HIDDEN_SOCKETS=$sock_dir run_out own-run
+assert_eq "0 0 0" "$(echo $OUT)" "/run, /sys/firmware and /proc/scsi under a spec's own /run"
+pass "directory masks made after a spec's own /run covers the first one"
+
 # The node's settings: the hidden sockets are a list of its own, the allowlist un-hides a secret
 # (read when the overlay namespace is built: a fresh base here).
 new_bundle hidden sh -c "$probe" >/dev/null

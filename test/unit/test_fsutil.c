@@ -589,6 +589,55 @@ START_TEST(path_under_joins_without_doubled_slashes)
 }
 END_TEST
 
+/* In a child: arrange 21 fds (more than the 16 the first version handled), then report for each
+ * of fds 0..29 whether it is open and not close-on-exec ('o'), close-on-exec ('c') or closed
+ * ('-'), and what the arranged ones above 2 read. */
+START_TEST(arrange_fds_places_every_source_and_closes_the_rest)
+{
+	int report[2];
+	ck_assert_int_eq(pipe(report), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int out = fcntl(report[1], F_DUPFD_CLOEXEC, 100);
+		int src[21];
+		for (int i = 0; i < 20; i++) {
+			int p[2];
+			if (pipe2(p, O_CLOEXEC) < 0)
+				_exit(2);
+			char c = (char)('a' + i);
+			if (write(p[1], &c, 1) != 1)
+				_exit(2);
+			close(p[1]);
+			src[i] = i == 5 || i == 17 ? -1 : p[0];
+		}
+		/* Whatever sits on fds 5 and 17 now (pipe ends): with no source, they must be closed. */
+		src[20] = out; /* the report goes out on fd 20 */
+		fs_arrange_fds(src, 21);
+		char line[48];
+		for (int fd = 0; fd < 30; fd++) {
+			int flags = fcntl(fd, F_GETFD);
+			line[fd] = flags < 0 ? '-' : (flags & FD_CLOEXEC) ? 'c' : 'o';
+		}
+		for (int fd = 3; fd < 20; fd++) {
+			char c = '-';
+			if (line[fd] == 'o' && read(fd, &c, 1) != 1)
+				c = '?';
+			line[30 + fd - 3] = c;
+		}
+		_exit(write(20, line, 47) == 47 ? 0 : 2);
+	}
+	close(report[1]);
+	char got[48] = {0};
+	ck_assert_int_eq(read(report[0], got, 47), 47);
+	close(report[0]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_str_eq(got, "ooooo-ooooooooooo-ooo---------de-ghijklmnopq-st");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsutil");
@@ -616,6 +665,7 @@ int main(void)
 	tcase_add_test(tc, write_all_survives_short_writes);
 	tcase_add_test(tc, read_optional_reads_or_reports_missing);
 	tcase_add_test(tc, path_under_joins_without_doubled_slashes);
+	tcase_add_test(tc, arrange_fds_places_every_source_and_closes_the_rest);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }

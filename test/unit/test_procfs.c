@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "strv.h"
 #include "testlib.h"
 
 /* A stat line with a distinct value in every field, so a parser that miscounts fields reads the
@@ -206,6 +207,26 @@ static void descendants_are(const pid_t *roots, size_t n_roots, const pid_t *wan
 	free(got);
 }
 
+START_TEST(cmdline_of_self_and_of_a_gone_process)
+{
+	char **argv = NULL;
+	struct error *err = NULL;
+	ck_assert_int_eq(procfs_cmdline(getpid(), &argv, &err), 0);
+	ck_assert_ptr_nonnull(argv[0]);
+	ck_assert_ptr_nonnull(strstr(argv[0], "test_procfs"));
+	ck_assert_ptr_null(argv[1]);
+	strv_free(argv);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	ck_assert_int_lt(procfs_cmdline(child, &argv, &err), 0);
+	ck_assert_int_eq(err->kind, ERR_NOT_FOUND);
+	err_free(&err);
+}
+END_TEST
+
 START_TEST(descendants_of_a_forked_tree)
 {
 	struct tree t;
@@ -393,6 +414,7 @@ int main(void)
 	tcase_add_test(live, alive_self_and_wrong_start);
 	tcase_add_test(live, zombie_is_not_alive);
 	tcase_add_test(live, reaped_is_not_alive_and_not_found);
+	tcase_add_test(live, cmdline_of_self_and_of_a_gone_process);
 	tcase_add_test(live, descendants_of_a_forked_tree);
 	tcase_add_test(live, descendants_include_orphans_under_a_subreaper);
 	tcase_add_test(live, descendants_with_lower_pids_than_their_parents);

@@ -69,6 +69,27 @@ static void h_park_blind(struct ttrpc_call *call, const ProtobufCMessage *reques
 	fx.parked[fx.n_parked++] = call; /* no cancel callback: the answer later frees it */
 }
 
+/* A Wait: parked until the test answers it, for as long as that takes. */
+#define MAX_WAITS 600
+static struct ttrpc_call *waits[MAX_WAITS];
+static int n_waits;
+
+static void on_wait_cancel(struct ttrpc_call *call, enum ttrpc_code why, void *data)
+{
+	waits[(intptr_t)data] = NULL;
+}
+
+static void h_wait(struct ttrpc_call *call, const ProtobufCMessage *request, void *data)
+{
+	ck_assert_int_lt(n_waits, MAX_WAITS);
+	int slot = n_waits++;
+	waits[slot] = call;
+	if (ttrpc_call_park(call, on_wait_cancel, (void *)(intptr_t)slot) < 0) {
+		waits[slot] = NULL;
+		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "too many waits");
+	}
+}
+
 static void h_fail(struct ttrpc_call *call, const ProtobufCMessage *request, void *data)
 {
 	const Ttrpc__KeyValue *kv = (const Ttrpc__KeyValue *)request;
@@ -98,6 +119,7 @@ static const struct ttrpc_method methods[] = {
 	{TT_SERVICE, "Echo", &ttrpc__key_value__descriptor, h_echo},
 	{TT_SERVICE, "Park", &ttrpc__key_value__descriptor, h_park},
 	{TT_SERVICE, "ParkBlind", &ttrpc__key_value__descriptor, h_park_blind},
+	{TT_SERVICE, "Wait", &ttrpc__key_value__descriptor, h_wait},
 	{TT_SERVICE, "Fail", &ttrpc__key_value__descriptor, h_fail},
 	{TT_SERVICE, "Big", &ttrpc__key_value__descriptor, h_big},
 	{TT_SERVICE, "Shutdown", &ttrpc__key_value__descriptor, h_shutdown},
@@ -107,6 +129,8 @@ static const struct ttrpc_method methods[] = {
 static void setup(void)
 {
 	memset(&fx, 0, sizeof(fx));
+	memset(waits, 0, sizeof(waits));
+	n_waits = 0;
 	ck_assert_int_eq(loop_new(&fx.loop, NULL), 0);
 	ck_assert_int_eq(ttrpc_server_new(&fx.server, fx.loop, -1, NULL), 0);
 	ck_assert_int_eq(ttrpc_server_register(fx.server, methods, NULL, NULL), 0);
@@ -622,6 +646,52 @@ START_TEST(test_pending_limit)
 }
 END_TEST
 
+/* containerd sends every Wait of a shim's tasks and execs over one connection and keeps them
+ * outstanding: they must not use up the in-flight limit that bounds the work being done. */
+START_TEST(parked_waits_do_not_count_against_the_in_flight_limit)
+{
+	struct tt_raw raw;
+	connect_raw(&raw);
+	for (uint32_t i = 0; i < 500; i++)
+		tt_send_request(fx.loop, &raw, 2 * i + 1, TT_SERVICE, "Wait", "w", "", 0);
+	/* Other calls on the same connection are still served, at once. */
+	for (uint32_t i = 500; i < 520; i++)
+		echo_roundtrip(&raw, 2 * i + 1);
+	ck_assert_int_eq(n_waits, 500);
+	for (int i = 0; i < 500; i++) {
+		ck_assert_ptr_nonnull(waits[i]);
+		reply_value(waits[i], "w", "exited");
+	}
+	for (uint32_t i = 0; i < 500; i++) {
+		struct tt_response r;
+		tt_recv_response(fx.loop, &raw, &r);
+		ck_assert_int_eq(r.code, 0);
+		ck_assert_uint_eq(r.stream_id, 2 * i + 1);
+		tt_response_clear(&r);
+	}
+	tt_raw_close(&raw);
+}
+END_TEST
+
+START_TEST(parked_calls_have_a_limit_of_their_own)
+{
+	ttrpc_server_set_limits(fx.server, &(struct ttrpc_limits){.max_pending = 2, .max_parked = 8});
+	struct tt_raw raw;
+	connect_raw(&raw);
+	for (uint32_t i = 0; i < 9; i++)
+		tt_send_request(fx.loop, &raw, 2 * i + 1, TT_SERVICE, "Wait", "w", "", 0);
+	expect_response(&raw, 17, TTRPC_RESOURCE_EXHAUSTED, "too many waits");
+	echo_roundtrip(&raw, 19);
+	/* An answered Wait makes room for another. */
+	reply_value(waits[0], "w", "exited");
+	expect_response(&raw, 1, 0, "exited");
+	tt_send_request(fx.loop, &raw, 21, TT_SERVICE, "Wait", "w", "", 0);
+	tt_raw_expect_silence(fx.loop, &raw, 20);
+	ck_assert_ptr_nonnull(waits[n_waits - 1]);
+	tt_raw_close(&raw);
+}
+END_TEST
+
 START_TEST(test_connection_limit)
 {
 	ttrpc_server_set_limits(fx.server, &(struct ttrpc_limits){.max_connections = 2});
@@ -903,6 +973,8 @@ int main(void)
 	TCase *rob = tcase_create("robustness");
 	tcase_add_checked_fixture(rob, setup, teardown);
 	tcase_add_test(rob, test_pending_limit);
+	tcase_add_test(rob, parked_waits_do_not_count_against_the_in_flight_limit);
+	tcase_add_test(rob, parked_calls_have_a_limit_of_their_own);
 	tcase_add_test(rob, test_connection_limit);
 	tcase_add_test(rob, test_garbage_client_harms_nobody);
 	tcase_add_test(rob, test_stalled_client_harms_nobody);

@@ -146,7 +146,7 @@ class Client:
 
     def pod_config(self, name, namespace="default", uid=None, attempt=0, log_dir=None,
                    annotations=None, labels=None, host_network=True, host_pid=False,
-                   host_ipc=False, hostname=None, privileged=False):
+                   host_ipc=False, hostname=None, privileged=False, dns_servers=()):
         uid = uid or uuid.uuid4().hex
         if log_dir is None:
             base = self.state_dir or tempfile.gettempdir()
@@ -159,6 +159,7 @@ class Client:
                                            attempt=attempt),
             hostname=hostname if hostname is not None else ("" if host_network else name),
             log_directory=log_dir,
+            dns_config=pb.DNSConfig(servers=list(dns_servers)) if dns_servers else None,
             labels=labels or {},
             annotations=annotations or {},
             linux=pb.LinuxPodSandboxConfig(
@@ -405,6 +406,8 @@ def build_parser():
     s.add_argument("--hostname")
     s.add_argument("--privileged", action="store_true",
                    help="a privileged pod (its containers may be privileged)")
+    s.add_argument("--dns-server", action="append", default=[],
+                   help="a nameserver of the pod's resolv.conf, as kubelet's dnsPolicy makes it")
 
     for name, hlp in (("stopp", "stop a pod"), ("rmp", "remove a pod")):
         sub.add_parser(name, help=hlp).add_argument("pod")
@@ -501,7 +504,7 @@ def run_cli(argv):
                         annotations=_pairs(a.annotation, "--annotation"),
                         labels=_pairs(a.label, "--label"), host_network=not a.pod_network,
                         host_pid=a.host_pid, host_ipc=a.host_ipc, hostname=a.hostname,
-                        privileged=a.privileged))
+                        privileged=a.privileged, dns_servers=a.dns_server))
     elif cmd == "stopp":
         c.stop_pod(a.pod)
     elif cmd == "rmp":

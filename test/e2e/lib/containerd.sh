@@ -180,6 +180,8 @@ TOML
 	local h
 	for h in "${handlers[@]}"; do
 		printf '  [%s.containerd.runtimes."%s"]\n    runtime_type = "%s"\n' "$cri" "${h%%=*}" "${h#*=}"
+		# As `reaper install` declares it: CRI passes Reaper's pod annotations on.
+		[[ ${h#*=} != "$REAPER_RUNTIME_TYPE" ]] || printf '    pod_annotations = ["reaper.runtime/*"]\n'
 	done
 }
 

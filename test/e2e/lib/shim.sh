@@ -167,13 +167,15 @@ shim_state_left() {
 	find "$REAPER_ROOT" -mindepth 2 2>/dev/null | head -n 20
 }
 
-# Mounts of the host and of the shared overlay namespace that mention S.
+# Mounts of the host and of the overlay groups' namespaces that mention S.
 mounts_mentioning() {
 	local s=$1
 	grep -F -- "$s" /proc/self/mountinfo
-	if [[ -e "$REAPER_OVERLAY_BASE/mnt" ]] && command -v nsenter >/dev/null; then
-		nsenter --mount="$REAPER_OVERLAY_BASE/mnt" cat /proc/self/mountinfo 2>/dev/null | grep -F -- "$s"
-	fi
+	local ns
+	for ns in "$REAPER_OVERLAY_BASE"/groups/*/mnt; do
+		[[ -e "$ns" ]] && command -v nsenter >/dev/null || continue
+		nsenter --mount="$ns" cat /proc/self/mountinfo 2>/dev/null | grep -F -- "$s"
+	done
 	return 0
 }
 
