@@ -514,6 +514,12 @@ static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 				exec_or_null(r->exec_id) ? r->exec_id : r->id);
 		return;
 	}
+	/* An exit not announced yet (output still draining) goes out before the delete. */
+	shim_announce_exit(p);
+	if (p->exec_id == NULL) {
+		for (struct process *e = p->task->execs; e != NULL; e = e->next)
+			shim_announce_exit(e);
+	}
 	struct pending *pd = pending_new(PENDING_DELETE, shim, p, call);
 	if (pd == NULL) {
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");

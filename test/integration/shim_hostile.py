@@ -162,6 +162,25 @@ class Client:
     def call(self, service, method, payload):
         return self.answer(self.send(service, method, payload))
 
+    def answered(self, stream, within):
+        """Whether stream's answer arrives within `within` seconds (it is kept for answer())."""
+        self.sock.settimeout(within)
+        try:
+            while stream not in self.stash:
+                f = read_frame(self.sock)
+                if f is None:
+                    fail("the shim closed the connection")
+                sid, _, data = f
+                resp = decode(data)
+                status = decode(first(resp, 1, b""))
+                self.stash[sid] = (first(status, 1, 0), first(status, 2, b"").decode(errors="replace"),
+                                   decode(first(resp, 2, b"")))
+            return True
+        except (TimeoutError, socket.timeout):
+            return False
+        finally:
+            self.sock.settimeout(20)
+
     def close(self):
         self.sock.close()
 
@@ -401,6 +420,35 @@ class Hostile:
         self.wait_status("tty", "STOPPED")
         self.expect("Delete", self.ids("tty"), OK, "the killed terminal task")
 
+    def undrained(self, fake, tmp):
+        """An exit while containerd has not read the output: State says STOPPED at once, the
+        Wait is answered (and the exit published) once the output is read or the drain limit
+        passes, or at once when Delete comes first; the exit always before the delete."""
+        for name, delete_early in [("drain", False), ("drainx", True)]:
+            fifo = f"{tmp}/{self.prefix}-{name}.fifo"
+            os.mkfifo(fifo)
+            self.create(name, "echo", OK, "stdout to a FIFO nobody reads", stdout=fifo)
+            w = self.c.send(self.svc, "Wait", self.ids(name))
+            self.expect("Start", self.ids(name), OK, "its output unread")
+            self.wait_status(name, "STOPPED")
+            if self.c.answered(w, 0.05):
+                fail(f"{name}: Wait answered before the output was read")
+            if delete_early:
+                self.expect("Delete", self.ids(name), OK, "exited, output unread")
+            code, msg, r = self.c.answer(w)
+            if code != OK or first(r, 1, 0) != 0:
+                fail(f"{name}: Wait: {NAMES.get(code)} {msg} exit {first(r, 1)}")
+            if not delete_early:
+                self.expect("Delete", self.ids(name), OK, "after the drain limit")
+            deadline = time.monotonic() + 10
+            want = ["/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"]
+            while fake.topics(self.id(name)) != want and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if fake.topics(self.id(name)) != want:
+                fail(f"events of {self.id(name)}: {fake.topics(self.id(name))}, expected {want}")
+            print(f"ok  {self.v} exit with output unread: STOPPED at once, Wait answered "
+                  f"{'by Delete' if delete_early else 'after the drain'}, events in order", flush=True)
+
     def lifecycle(self, fake, tmp):
         """The next well-formed calls: all answered right, each event published once."""
         name, out = "well", f"{tmp}/{self.prefix}-well.out"
@@ -446,8 +494,9 @@ def main():
         h = Hostile(client, svc, prefix, bundles)
         h.run(tmp)
         h.lifecycle(fake, tmp)
+        h.undrained(fake, tmp)
         checks += h.checks
-        started += [(h.id(n), h.id(n)) for n in ["t", "tty", "well"]] + [(h.id("t"), "e1")]
+        started += [(h.id(n), h.id(n)) for n in ["t", "tty", "well", "drain", "drainx"]] + [(h.id("t"), "e1")]
     # The garbage connection: dropped, the good one goes on.
     junk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     junk.connect(path)
@@ -464,7 +513,7 @@ def main():
         if exits.get(key) != 1:
             fail(f"{key}: {exits.get(key, 0)} /tasks/exit events, expected 1")
     for key, n in exits.items():
-        if n > 1 or key[0].rsplit("-", 1)[-1] not in ("t", "tty", "well", "never"):
+        if n > 1 or key[0].rsplit("-", 1)[-1] not in ("t", "tty", "well", "never", "drain", "drainx"):
             fail(f"{key}: {n} /tasks/exit events")
     print("ok  every exit published once", flush=True)
     code, _, _ = client.call("containerd.task.v2.Task", "Shutdown", pb((1, "h3-well")))
