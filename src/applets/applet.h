@@ -28,4 +28,11 @@ struct applet {
 /* The version text every applet prints for --version. */
 void applet_print_version(const char *name);
 
+/* Usage errors, the same way in every program: "PROG: what is wrong" on stderr (the caller's
+ * line), then "Try 'PROG --help' for more information." Both return EXIT_USAGE. */
+int applet_usage_hint(const char *prog);
+/* The error getopt found (called with opterr = 0 and shortopts starting with ':'): C is what
+ * getopt returned ('?' an unknown option, ':' a missing value), ARGV the vector it parsed. */
+int applet_bad_option(const char *prog, int c, char **argv);
+
 #endif

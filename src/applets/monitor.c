@@ -27,12 +27,14 @@ static int monitor_main(int argc, char **argv)
 		{"console-socket", required_argument, NULL, 'c'},
 		{"console-fd", required_argument, NULL, 'f'},
 		{"preserve-fds", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct monitor_request req = {
 		.root = state_root(), .ns = "default", .console_fd = -1, .stdio = {-1, -1, -1}};
 	int sync_fd = -1, opt;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			req.root = optarg;
@@ -55,14 +57,19 @@ static int monitor_main(int argc, char **argv)
 		case 'p':
 			req.preserve_fds = atoi(optarg);
 			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
 		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+			return applet_bad_option(APPLET_MONITOR_NAME, opt, argv);
 		}
 	}
 	if (optind != argc - 1 || sync_fd < 3 + req.preserve_fds || req.preserve_fds < 0) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, APPLET_MONITOR_NAME ": %s\n",
+			optind != argc - 1
+				? "one container id is required"
+				: "--sync-fd FD must be above the preserved fds (3 + --preserve-fds)");
+		return applet_usage_hint(APPLET_MONITOR_NAME);
 	}
 	req.id = argv[optind];
 	log_open_from_config("REAPER_MONITOR_LOG", NULL);

@@ -14,6 +14,8 @@
 #include "container.h"
 #include "overlay.h"
 
+#define OVERLAY_APPLET "reaper overlay"
+
 static const char usage[] =
 	"usage: reaper overlay [status]\n"
 	"       reaper overlay reset GROUP [--force] | reset --all [--force]\n"
@@ -26,7 +28,7 @@ static const char usage[] =
 	"  gc      remove the groups with no live container, unused for DURATION (e.g. 30m, 12h,\n"
 	"          7d; default 0: every idle group)\n"
 	"Uses the node settings REAPER_OVERLAY_BASE and REAPER_ROOT; refuses to act while the node\n"
-	"configuration has an error.\n";
+	"configuration has an error. -h, --help: this text.\n";
 
 /* Live (created or running) containers, in every namespace under the state root, counted by the
  * group each records; those without a group (made before groups) count for the legacy one. */
@@ -206,19 +208,29 @@ static int overlay_main(int argc, char **argv)
 	static const struct option options[] = {{"force", no_argument, NULL, 'f'},
 						{"all", no_argument, NULL, 'a'},
 						{"older-than", required_argument, NULL, 'o'},
+						{"help", no_argument, NULL, 'h'},
 						{NULL, 0, NULL, 0}};
 	bool force = false, all = false;
 	int64_t older_than = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (opt == 'h')
+			return fputs(usage, stdout), EXIT_OK;
 		if (opt == 'f')
 			force = true;
 		else if (opt == 'a')
 			all = true;
 		else if (opt == 'o' && (older_than = parse_duration(optarg)) >= 0)
 			continue;
-		else
-			return fputs(usage, stderr), EXIT_USAGE;
+		else if (opt == 'o') {
+			fprintf(stderr,
+				OVERLAY_APPLET
+				": --older-than %s: want a duration such as 90s, 30m, 12h, 7d\n",
+				optarg);
+			return applet_usage_hint(OVERLAY_APPLET);
+		} else
+			return applet_bad_option(OVERLAY_APPLET, opt, argv);
 	}
 	/* getopt_long permutes: the command and its group are what remains. */
 	const char *cmd = optind < argc ? argv[optind] : "status";
@@ -227,8 +239,12 @@ static int overlay_main(int argc, char **argv)
 					 (strcmp(cmd, "reset") == 0 && (group != NULL) != all) ||
 					 (strcmp(cmd, "gc") == 0 && !group && !all));
 	if (!ok) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, OVERLAY_APPLET ": %s '%s'\n",
+			strcmp(cmd, "status") != 0 && strcmp(cmd, "reset") != 0 && strcmp(cmd, "gc") != 0
+				? "unknown command"
+				: "wrong arguments for",
+			cmd);
+		return applet_usage_hint(OVERLAY_APPLET);
 	}
 	/* A bad REAPER_OVERLAY_BASE would point at another overlay: say so rather than act there. */
 	cleanup_error struct error *err = NULL;

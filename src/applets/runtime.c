@@ -55,6 +55,7 @@ static const char usage[] =
 	"  features\n"
 	"\n"
 	"--preserve-fds N passes the caller's fds 3 to N+2 to the process (stdio + N in all).\n"
+	"Every command takes --help (-h). reaper-runtime --version (-v) prints the version.\n"
 	"\n"
 	"Node settings come from /etc/reaper/reaper.conf ($REAPER_CONFIG names another file) and\n"
 	"the environment (REAPER_ROOT, REAPER_RUNTIME_LOG, ...; `reaper doctor` lists them); a bad\n"
@@ -71,15 +72,79 @@ int cli_fail(const struct cli *cli, struct error *err)
 	return EXIT_FAIL;
 }
 
+/* The command being parsed (for the --help hint), and what cli_getopt found wrong or asked for. */
+static const char *current_cmd;
+static bool help_asked;
+static char bad_option[160];
+
 int cli_usage(const struct cli *cli, const char *text)
 {
+	if (help_asked) {
+		fputs(text, stdout);
+		exit(EXIT_OK);
+	}
+	if (*bad_option)
+		fprintf(stderr, "%s: %s\n", cli->prog, bad_option);
+	else
+		fprintf(stderr, "%s: %s: wrong arguments\n", cli->prog,
+			current_cmd ? current_cmd : "command");
 	fputs(text, stderr);
+	fprintf(stderr, "Try '%s%s%s --help' for more information.\n", cli->prog, current_cmd ? " " : "",
+		current_cmd ? current_cmd : "");
 	return EXIT_USAGE;
 }
 
+bool cli_one_id(int *argc, char ***argv)
+{
+	const char *a = *argc == 2 ? (*argv)[1] : "";
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0)
+		return true;
+	if (*argc == 3 && strcmp((*argv)[1], "--") == 0) {
+		(*argc)--;
+		(*argv)++;
+	}
+	return false;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+#define CLI_HELP        0x10000
+#define CLI_MAX_OPTIONS 32
+
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
-	return getopt_long_only(argc, argv, shortopts, longopts, NULL);
+	/* The command's options plus --help/-h (runc answers those after every command), with
+	 * getopt's own messages off: cli_usage prints ours, under one prefix. */
+	struct option opts[CLI_MAX_OPTIONS + 2];
+	size_t n = 0;
+	for (; longopts != NULL && longopts[n].name != NULL && n < CLI_MAX_OPTIONS; n++)
+		opts[n] = longopts[n];
+	opts[n++] = (struct option){"help", no_argument, NULL, CLI_HELP};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	char shorts[64];
+	bool in_order = shortopts[0] == '+';
+	snprintf(shorts, sizeof(shorts), "%s:h%s", in_order ? "+" : "", shortopts + in_order);
+	opterr = 0;
+	int c = getopt_long_only(argc, argv, shorts, opts, NULL);
+	if (c == CLI_HELP || c == 'h') {
+		help_asked = true;
+		return '?';
+	}
+	if (c == '?' || c == ':') {
+		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+		if (c == ':')
+			snprintf(bad_option, sizeof(bad_option), "option '%s' needs a value", arg);
+		else if (optopt != 0 && arg[0] == '-' && arg[1] != '-' && strlen(arg) == 2)
+			snprintf(bad_option, sizeof(bad_option), "unknown option '-%c'", optopt);
+		else
+			snprintf(bad_option, sizeof(bad_option), "unknown option '%s'", arg);
+		return '?';
+	}
+	return c;
 }
 
 static void reset_getopt(void)
@@ -110,7 +175,7 @@ static int parse_preserve_fds(struct cli *cli, const char *text, int *out)
 	if (*text == '\0' || *end != '\0' || errno != 0 || n < 0 || n > PRESERVE_FDS_MAX) {
 		fprintf(stderr, "%s: --preserve-fds %s: want a count from 0 to %d\n", cli->prog, text,
 			PRESERVE_FDS_MAX);
-		return EXIT_USAGE;
+		return applet_usage_hint(cli->prog);
 	}
 	*out = (int)n;
 	return 0;
@@ -177,8 +242,11 @@ static int cmd_create(struct cli *cli, int argc, char **argv)
 
 static int cmd_start(struct cli *cli, int argc, char **argv)
 {
+	static const char cmd_usage[] = "usage: reaper-runtime start ID\n";
+	if (cli_one_id(&argc, &argv))
+		return cli_help(cmd_usage);
 	if (argc != 2)
-		return cli_usage(cli, "usage: reaper-runtime start ID\n");
+		return cli_usage(cli, cmd_usage);
 	struct error *err = NULL;
 	pid_t pid;
 	return container_start(&cli->rt, argv[1], NULL, &pid, &err) < 0 ? cli_fail(cli, err) : EXIT_OK;
@@ -495,12 +563,15 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 						{"systemd-cgroup", no_argument, NULL, 'x'},
 						{"rootless", required_argument, NULL, 'x'},
 						{"criu", required_argument, NULL, 'x'},
+						{"help", no_argument, NULL, 'h'},
+						{"version", no_argument, NULL, 'v'},
 						{NULL, 0, NULL, 0}};
 	const char *log_path = NULL;
 	enum log_format format = LOG_FORMAT_TEXT;
 	enum log_level level = LOG_LEVEL_INFO;
 	int opt;
-	while ((opt = getopt_long_only(argc, argv, "+", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long_only(argc, argv, "+:hv", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			cli->rt.root = optarg;
@@ -512,16 +583,25 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 			log_path = optarg;
 			break;
 		case 'f':
-			if (log_parse_format(optarg, &format) < 0)
-				return cli_usage(cli, "reaper-runtime: --log-format must be text or json\n");
+			if (log_parse_format(optarg, &format) < 0) {
+				fprintf(stderr, "%s: --log-format must be text or json, not '%s'\n",
+					cli->prog, optarg);
+				return applet_usage_hint(cli->prog);
+			}
 			break;
 		case 'd':
 			level = LOG_LEVEL_DEBUG;
 			break;
 		case 'x':
 			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(EXIT_OK);
+		case 'v':
+			applet_print_version(cli->prog);
+			exit(EXIT_OK);
 		default:
-			return cli_usage(cli, usage);
+			return applet_bad_option(cli->prog, opt, argv);
 		}
 	}
 	struct error *err = NULL;
@@ -543,14 +623,17 @@ static int runtime_main(int argc, char **argv)
 	int rc = parse_globals(&cli, argc, argv);
 	if (rc != 0)
 		return rc;
-	if (optind >= argc)
-		return cli_usage(&cli, usage);
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
 	const char *name = argv[optind];
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
 		if (strcmp(name, commands[i].name) == 0) {
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;
 			reset_getopt();
+			current_cmd = commands[i].name;
 			if (config_err != NULL && !commands[i].creates) {
 				fprintf(stderr, "%s: warning: node configuration: %s (the default is used)\n",
 					cli.prog, err_message(config_err));
@@ -560,8 +643,8 @@ static int runtime_main(int argc, char **argv)
 			return commands[i].fn(&cli, sub_argc, sub_argv);
 		}
 	}
-	fprintf(stderr, "reaper-runtime: unknown command '%s'\n%s", name, usage);
-	return EXIT_USAGE;
+	fprintf(stderr, "%s: unknown command '%s'\n", cli.prog, name);
+	return applet_usage_hint(cli.prog);
 }
 
 REAPER_APPLET(runtime, APPLET_RUNTIME_NAME, runtime_main,

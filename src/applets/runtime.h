@@ -4,6 +4,7 @@
 #define REAPER_RUNTIME_APPLET_H
 
 #include <getopt.h>
+#include <stdbool.h>
 
 #include "container.h"
 
@@ -20,6 +21,11 @@ int cli_fail(const struct cli *cli, struct error *err);
 int cli_usage(const struct cli *cli, const char *usage);
 /* getopt_long_only over the command's arguments (runc accepts -flag and --flag alike). */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* A command that takes one ID and no option: true when its only argument asks for help; a "--"
+ * before the ID is dropped (an ID may start with '-', and is taken as it is). */
+bool cli_one_id(int *argc, char ***argv);
+/* --help: the usage on stdout, EXIT_OK. */
+int cli_help(const char *usage);
 
 int cmd_state(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);

@@ -69,8 +69,11 @@ static int print_json(json_t *o)
 
 int cmd_state(struct cli *cli, int argc, char **argv)
 {
+	static const char cmd_usage[] = "usage: reaper-runtime state ID\n";
+	if (cli_one_id(&argc, &argv))
+		return cli_help(cmd_usage);
 	if (argc != 2)
-		return cli_usage(cli, "usage: reaper-runtime state ID\n");
+		return cli_usage(cli, cmd_usage);
 	struct error *err = NULL;
 	struct proc_state st;
 	container_settle(&cli->rt, argv[1], NULL, SETTLE_TIMEOUT_MS);
@@ -175,6 +178,9 @@ static const char *capability_at(size_t i)
 
 int cmd_features(struct cli *cli, int argc, char **argv)
 {
+	if (cli_getopt(argc, argv, "", NULL) != -1 || optind != argc)
+		return cli_usage(cli, "usage: reaper-runtime features\n"
+				      "Prints what this runtime supports, as runc features does (JSON).\n");
 	json_t *o = json_object();
 	json_object_set_new(o, "ociVersionMin", json_string("1.0.0"));
 	json_object_set_new(o, "ociVersionMax", json_string(REAPER_OCI_VERSION));

@@ -11,6 +11,7 @@
 static const char usage[] =
 	"usage: containerd-shim-reaper-v2 -namespace NS -id ID -address ADDR [-publish-binary BIN]\n"
 	"                                 [-bundle DIR] [-debug] [start|delete]\n"
+	"       containerd-shim-reaper-v2 -v | -help\n"
 	"Run by containerd (runtime io.containerd.reaper.v2):\n"
 	"  start   find the pod's shim or start one; print its address\n"
 	"  delete  clean up task ID without the daemon; print a DeleteResponse\n"
@@ -30,10 +31,13 @@ static int shim_main(int argc, char **argv)
 						{"debug", no_argument, NULL, 'd'},
 						{"socket", required_argument, NULL, 'x'},
 						{"v", no_argument, NULL, 'v'},
+						{"version", no_argument, NULL, 'v'},
+						{"help", no_argument, NULL, 'h'},
 						{NULL, 0, NULL, 0}};
 	struct shim_args a = {.ns = getenv("NAMESPACE")};
 	int opt;
-	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long_only(argc, argv, ":h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			a.ns = optarg;
@@ -58,15 +62,19 @@ static int shim_main(int argc, char **argv)
 		case 'v':
 			applet_print_version(APPLET_SHIM_NAME);
 			return EXIT_OK;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
 		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+			return applet_bad_option(APPLET_SHIM_NAME, opt, argv);
 		}
 	}
 	const char *action = optind < argc ? argv[optind] : NULL;
 	if (a.ns == NULL || a.id == NULL || optind + 1 < argc) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, APPLET_SHIM_NAME ": %s\n",
+			optind + 1 < argc ? "one action at most (start or delete)"
+					  : "-namespace and -id are required");
+		return applet_usage_hint(APPLET_SHIM_NAME);
 	}
 	if (action == NULL)
 		return shim_command_serve(&a);
@@ -74,8 +82,8 @@ static int shim_main(int argc, char **argv)
 		return shim_command_start(&a);
 	if (strcmp(action, "delete") == 0)
 		return shim_command_delete(&a);
-	fprintf(stderr, "containerd-shim-reaper-v2: unknown action '%s'\n%s", action, usage);
-	return EXIT_USAGE;
+	fprintf(stderr, APPLET_SHIM_NAME ": unknown action '%s' (start or delete)\n", action);
+	return applet_usage_hint(APPLET_SHIM_NAME);
 }
 
 REAPER_APPLET(shim, APPLET_SHIM_NAME, shim_main, "containerd runtime v2 shim (ttrpc Task service)", usage);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "newmount.h"
 
 int fs_mkdir_p(const char *path, mode_t mode, struct error **err)
 {
@@ -250,6 +251,67 @@ char *fs_path_under(const char *root, const char *path)
 	if (asprintf(&out, "%.*s%s%s", (int)n, root, path[0] == '/' ? "" : "/", path) < 0)
 		return NULL;
 	return out;
+}
+
+/* The path an O_PATH fd stands for, as /proc/self/fd says it. */
+static char *fd_path(int fd)
+{
+	char link[64], buf[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+int fs_resolve_in_root(const char *root, const char *path, char **out, struct error **err)
+{
+	*out = NULL;
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return err_sys(err, errno, "open %s", root);
+	while (*path == '/')
+		path++;
+	cleanup_free char *rel = strdup(path);
+	if (rel == NULL)
+		return err_sys(err, ENOMEM, "resolve %s", path);
+	/* The longest prefix that exists, resolved; the rest appended. */
+	size_t end = strlen(rel);
+	for (;;) {
+		char saved = rel[end];
+		rel[end] = '\0';
+		int fd = end == 0 ? fcntl(rfd, F_DUPFD_CLOEXEC, 0)
+				  : nm_openat2(rfd, rel, O_PATH | O_CLOEXEC, NM_RESOLVE_IN_ROOT);
+		int saved_errno = errno;
+		rel[end] = saved;
+		if (fd >= 0) {
+			cleanup_free char *real = fd_path(fd);
+			close(fd);
+			if (real == NULL)
+				return err_sys(err, errno ? errno : ENOMEM, "resolve %s under %s", path,
+					       root);
+			const char *rest = rel + end;
+			while (*rest == '/')
+				rest++;
+			bool slash = *rest != '\0' && strcmp(real, "/") != 0;
+			if (asprintf(out, "%s%s%s", real, slash ? "/" : "", rest) < 0) {
+				*out = NULL;
+				return err_sys(err, ENOMEM, "resolve %s", path);
+			}
+			return 0;
+		}
+		if (saved_errno == ENOSYS) { /* before Linux 5.6: the path as it is */
+			*out = fs_path_under(root, path);
+			return *out ? 0 : err_sys(err, ENOMEM, "resolve %s", path);
+		}
+		if (saved_errno != ENOENT && saved_errno != ENOTDIR)
+			return err_sys(err, saved_errno, "resolve %s under %s", path, root);
+		while (end > 0 && rel[end - 1] == '/')
+			end--;
+		while (end > 0 && rel[end - 1] != '/')
+			end--;
+	}
 }
 
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err)

@@ -38,6 +38,12 @@ int fs_read_optional(const char *path, size_t max, char **out, size_t *len, bool
 /* PATH inside the tree whose root is ROOT, without a doubled slash ("/" + "/etc" = "/etc"); a
  * relative PATH counts from ROOT too. Caller frees; NULL when out of memory. */
 char *fs_path_under(const char *root, const char *path);
+/* PATH as a process whose root directory is ROOT would reach it, as a path in this process's view
+ * (under ROOT): symlinks are followed inside ROOT (an absolute target starts again at ROOT, ".."
+ * stops there; openat2 RESOLVE_IN_ROOT), so a node's absolute link resolves to the node's file
+ * and not to ours. Components that do not exist are appended as given; a symlink among them
+ * (dangling) is left unresolved for the caller's lstat to see. ROOT must be a canonical path. */
+int fs_resolve_in_root(const char *root, const char *path, char **out, struct error **err);
 /* The same from an open fd; name is the file's name in messages. */
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err);
 /* In a child about to exec: make fd i a copy of src[i] (without close-on-exec) for i < n, close

@@ -32,6 +32,7 @@
 #include "process_tree.h"
 #include "spec.h"
 #include "state.h"
+#include "view.h"
 #include "workload.h"
 
 #define REAP_GRACE_MS 5000
@@ -81,8 +82,9 @@ static int load_process(const struct monitor_request *req, const char *dir, cons
 	struct pod_settings settings;
 	if (pod_settings_read(&prep->spec, &settings, err) < 0)
 		return -1;
-	if (!st->sandbox &&
-	    volumes_prepare(&prep->spec, st->bundle, settings.host_dns, &prep->volumes, err) < 0)
+	struct volumes_policy policy = {.host_dns = settings.host_dns,
+					.nodev = !view_is_privileged(&prep->spec)};
+	if (!st->sandbox && volumes_prepare(&prep->spec, st->bundle, &policy, &prep->volumes, err) < 0)
 		return -1;
 	prep->plan.volumes = &prep->volumes;
 	/* The group create recorded (a record older than groups has none: the default group). */

@@ -51,10 +51,11 @@ static uint64_t propagation_of(const struct spec_mount *m, bool *recursive)
 
 /* The clone's attributes: the options' on its top mount, the recursive ones' on the whole tree,
  * and its propagation. */
-static int set_attributes(const struct spec_mount *m, int tree, bool recursive, struct error **err)
+static int set_attributes(const struct spec_mount *m, int tree, bool recursive, uint64_t forced,
+			  struct error **err)
 {
-	if ((m->rec_attr_set || m->rec_attr_clr) &&
-	    mounts_setattr(tree, "", recursive, m->rec_attr_set, m->rec_attr_clr, 0, err) < 0)
+	uint64_t rec_set = m->rec_attr_set | forced, rec_clr = m->rec_attr_clr & ~forced;
+	if ((rec_set || rec_clr) && mounts_setattr(tree, "", recursive, rec_set, rec_clr, 0, err) < 0)
 		return -1;
 	uint64_t top = attributes(m->flags);
 	if (top && mounts_setattr(tree, "", false, top, 0, 0, err) < 0)
@@ -64,7 +65,8 @@ static int set_attributes(const struct spec_mount *m, int tree, bool recursive, 
 	return mounts_setattr(tree, "", recursive && rec_propagation, 0, 0, propagation, err);
 }
 
-static int clone_source(const struct spec_mount *m, const char *bundle, struct volume *v, struct error **err)
+static int clone_source(const struct spec_mount *m, const char *bundle, uint64_t forced, struct volume *v,
+			struct error **err)
 {
 	cleanup_free char *source = NULL;
 	if (m->source == NULL)
@@ -83,15 +85,15 @@ static int clone_source(const struct spec_mount *m, const char *bundle, struct v
 			     NM_OPEN_TREE_CLONE | NM_OPEN_TREE_CLOEXEC | (recursive ? NM_AT_RECURSIVE : 0));
 	if (v->tree_fd < 0)
 		return err_sys(err, errno, "mount on %s: clone %s", m->destination, source);
-	if (set_attributes(m, v->tree_fd, recursive, err) < 0)
+	if (set_attributes(m, v->tree_fd, recursive, forced, err) < 0)
 		return err_wrap(err, "mount on %s", m->destination);
 	return 0;
 }
 
-int volumes_prepare(const struct spec *spec, const char *bundle, bool host_dns, struct volumes *out,
-		    struct error **err)
+int volumes_prepare(const struct spec *spec, const char *bundle, const struct volumes_policy *policy,
+		    struct volumes *out, struct error **err)
 {
-	*out = (struct volumes){0};
+	*out = (struct volumes){.forced = policy->nodev ? NM_MOUNT_ATTR_NODEV : 0};
 	if (spec->n_mounts == 0)
 		return 0;
 	out->items = calloc(spec->n_mounts, sizeof(struct volume));
@@ -99,11 +101,11 @@ int volumes_prepare(const struct spec *spec, const char *bundle, bool host_dns, 
 		return err_sys(err, ENOMEM, "volumes");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct spec_mount *m = &spec->mounts[i];
-		if (provided_by_view(m) || (host_dns && pod_settings_is_dns_file(m->destination)))
+		if (provided_by_view(m) || (policy->host_dns && pod_settings_is_dns_file(m->destination)))
 			continue;
 		struct volume *v = &out->items[out->n++];
 		*v = (struct volume){.mount = m, .tree_fd = -1, .is_dir = true};
-		if (m->bind && clone_source(m, bundle, v, err) < 0) {
+		if (m->bind && clone_source(m, bundle, out->forced, v, err) < 0) {
 			volumes_close(out);
 			return -1;
 		}
@@ -132,20 +134,20 @@ static char *options_of(const struct spec_mount *m)
 
 /* A new filesystem (tmpfs, ...), made detached and attached on target's fd: the destination path
  * is not looked up again. */
-static int mount_new(const struct spec_mount *m, int target, struct error **err)
+static int mount_new(const struct spec_mount *m, uint64_t forced, int target, struct error **err)
 {
 	if (m->type == NULL)
 		return err_new(err, ERR_INVALID, "mount on %s: neither a type nor a bind", m->destination);
 	cleanup_free char *options = options_of(m);
 	if (options == NULL)
 		return err_sys(err, ENOMEM, "mount on %s", m->destination);
-	cleanup_close int mfd = mounts_new(m->type, m->source, options, attributes(m->flags), err);
-	if (mfd < 0 || set_attributes(m, mfd, true, err) < 0)
+	cleanup_close int mfd = mounts_new(m->type, m->source, options, attributes(m->flags) | forced, err);
+	if (mfd < 0 || set_attributes(m, mfd, true, forced, err) < 0)
 		return err_wrap(err, "mount on %s", m->destination);
 	return mounts_attach(mfd, target, m->destination, err);
 }
 
-static int attach(const struct volume *v, struct error **err)
+static int attach(const struct volume *v, uint64_t forced, struct error **err)
 {
 	const struct spec_mount *m = v->mount;
 	bool is_dir;
@@ -157,7 +159,7 @@ static int attach(const struct volume *v, struct error **err)
 			       m->destination, v->is_dir ? "directory" : "file",
 			       is_dir ? "directory" : "file");
 	if (v->tree_fd < 0)
-		return mount_new(m, target, err);
+		return mount_new(m, forced, target, err);
 	if (mounts_attach(v->tree_fd, target, m->destination, err) < 0)
 		return err_wrap(err, "mount %s", m->source);
 	return 0;
@@ -166,7 +168,7 @@ static int attach(const struct volume *v, struct error **err)
 int volumes_attach(const struct volumes *volumes, struct error **err)
 {
 	for (size_t i = 0; volumes != NULL && i < volumes->n; i++) {
-		if (attach(&volumes->items[i], err) < 0)
+		if (attach(&volumes->items[i], volumes->forced, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -8,11 +8,15 @@
  * the spec means them: ro, nosuid, nodev, noexec to the top mount only, their recursive forms (rro,
  * ...) to the whole tree; propagation as given (rprivate, rslave: host to container only,
  * rshared: both ways), rprivate when none is given, so nothing mounted inside the container ever
- * reaches the host unless the spec asks for it. */
+ * reaches the host unless the spec asks for it.
+ *
+ * A non-privileged container's volumes are nodev through and through: no devices cgroup keeps it
+ * from opening a device node that a volume (a hostPath of /dev, say) holds, as runc's does. */
 #ifndef REAPER_VOLUMES_H
 #define REAPER_VOLUMES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -27,13 +31,18 @@ struct volume {
 struct volumes {
 	struct volume *items;
 	size_t n;
+	uint64_t forced; /* mount attributes every volume gets, whatever its options (NM_MOUNT_ATTR_*) */
+};
+
+struct volumes_policy {
+	bool host_dns; /* the node's /etc/resolv.conf and /etc/hosts: leave the pod's out */
+	bool nodev;    /* no device node on any volume opens (a non-privileged container) */
 };
 
 /* In the host namespace: clone every bind source (relative sources are under bundle) and set
- * its attributes and propagation. With host_dns the pod's /etc/resolv.conf and /etc/hosts are left
- * out: the node's own show through the overlay. */
-int volumes_prepare(const struct spec *spec, const char *bundle, bool host_dns, struct volumes *out,
-		    struct error **err);
+ * its attributes and propagation as the spec and the policy say. */
+int volumes_prepare(const struct spec *spec, const char *bundle, const struct volumes_policy *policy,
+		    struct volumes *out, struct error **err);
 /* Inside the container's private mount namespace: make the destinations that are missing. */
 int volumes_make_mount_points(const struct volumes *volumes, struct error **err);
 /* Then, once the view's protections are in place, attach them. */

@@ -2,163 +2,204 @@
 #include "ctrd_plan.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "sha256.h"
 #include "strv.h"
 
 #define DROPIN_NAME "reaper.toml"
 /* A containerd config larger than this is not one. */
 #define CONFIG_MAX_SIZE (16 << 20)
 
-/* One config file read and scanned. */
-struct loaded {
-	char *path;
-	struct ctrd_config cfg;
-};
-
-struct config_set {
-	struct loaded root;
-	bool root_exists;
-	struct loaded *imports;
-	size_t n_imports;
-	char *dropin_dir; /* host path of a directory the imports cover, or NULL */
-};
-
-static void config_set_clear(struct config_set *set)
+void ctrd_files_clear(struct ctrd_files *f)
 {
-	free(set->root.path);
-	ctrd_config_clear(&set->root.cfg);
-	for (size_t i = 0; i < set->n_imports; i++) {
-		free(set->imports[i].path);
-		ctrd_config_clear(&set->imports[i].cfg);
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->files[i].path);
+		ctrd_config_clear(&f->files[i].cfg);
 	}
-	free(set->imports);
-	free(set->dropin_dir);
+	free(f->files);
+	free(f->dropin_dir);
+	free(f->sources);
+	memset(f, 0, sizeof(*f));
 }
 
-static int load_one(const char *path, const char *handler, int default_version, struct ctrd_config *cfg,
-		    bool *exists, struct error **err)
+static int note_source(struct ctrd_files *f, const char *what, const char *path, const char *state)
+{
+	char *grown = NULL;
+	if (asprintf(&grown, "%s%s %s %s\n", f->sources ? f->sources : "", what, path, state) < 0)
+		return -1;
+	free(f->sources);
+	f->sources = grown;
+	return 0;
+}
+
+/* Read and scan PATH (resolved already); an absent file is added only when KEEP_ABSENT (the root). */
+static int add_file(struct ctrd_files *f, const char *path, const char *handler, int default_version,
+		    bool keep_absent, bool *exists, struct error **err)
 {
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	if (fs_read_optional(path, CONFIG_MAX_SIZE, &text, &len, exists, err) < 0)
 		return -1;
-	if (ctrd_config_parse(text ? text : "", len, handler, default_version, cfg, err) < 0)
-		return err_wrap(err, "%s", path);
-	return 0;
-}
-
-static int add_import(struct config_set *set, const char *path, const char *handler, struct error **err)
-{
-	struct ctrd_config cfg;
-	bool exists = false;
-	if (load_one(path, handler, set->root.cfg.version, &cfg, &exists, err) < 0)
-		return -1;
-	if (!exists) {
-		ctrd_config_clear(&cfg);
+	char hex[2 * SHA256_DIGEST_SIZE + 1] = "absent";
+	if (*exists)
+		sha256_hex(text, len, hex);
+	if (note_source(f, "file", path, hex) < 0)
+		return err_sys(err, ENOMEM, "config");
+	if (!*exists && !keep_absent)
 		return 0;
-	}
-	struct loaded *grown = realloc(set->imports, (set->n_imports + 1) * sizeof(*grown));
+	struct ctrd_config cfg;
+	if (ctrd_config_parse(text ? text : "", len, handler, default_version, &cfg, err) < 0)
+		return err_wrap(err, "%s", path);
+	struct ctrd_file *grown = realloc(f->files, (f->n + 1) * sizeof(*grown));
 	char *copy = strdup(path);
 	if (grown == NULL || copy == NULL) {
 		free(copy);
 		if (grown != NULL)
-			set->imports = grown;
+			f->files = grown;
 		ctrd_config_clear(&cfg);
-		return err_sys(err, ENOMEM, "imports");
+		return err_sys(err, ENOMEM, "config");
 	}
-	set->imports = grown;
-	set->imports[set->n_imports].path = copy;
-	set->imports[set->n_imports].cfg = cfg;
-	set->n_imports++;
+	f->files = grown;
+	f->files[f->n++] = (struct ctrd_file){.path = copy, .cfg = cfg};
 	return 0;
 }
 
 /* A glob "DIR/PATTERN" whose DIR is plain and whose PATTERN matches our drop-in's name. */
-static char *dropin_dir_of(const char *host_pattern)
+static bool covers_dropin(const char *pattern)
 {
-	const char *slash = strrchr(host_pattern, '/');
-	if (slash == NULL || fnmatch(slash + 1, DROPIN_NAME, FNM_PERIOD) != 0)
-		return NULL;
-	cleanup_free char *dir = strndup(host_pattern, (size_t)(slash - host_pattern));
-	if (dir == NULL || strpbrk(dir, "*?[") != NULL)
-		return NULL;
-	return steal_pointer(&dir);
+	const char *slash = strrchr(pattern, '/');
+	return slash != NULL && fnmatch(slash + 1, DROPIN_NAME, FNM_PERIOD) == 0;
 }
 
-static int load_imports(struct config_set *set, const char *host_root, const char *handler,
-			struct error **err)
+static int load_glob(struct ctrd_files *f, const char *host_root, const char *node_pattern,
+		     const char *handler, struct error **err)
 {
-	cleanup_free char *root_dir = fs_dirname(set->root.path);
-	if (root_dir == NULL)
+	/* The directory as the node resolves it; the pattern's last part matched in it. */
+	const char *slash = strrchr(node_pattern, '/');
+	cleanup_free char *node_dir = strndup(node_pattern, (size_t)(slash - node_pattern));
+	cleanup_free char *dir = NULL, *pattern = NULL;
+	if (node_dir == NULL)
 		return err_sys(err, ENOMEM, "imports");
-	for (char **entry = set->root.cfg.imports; *entry != NULL; entry++) {
-		/* containerd resolves a relative import against the root config's directory. */
-		cleanup_free char *host = NULL;
-		if ((*entry)[0] == '/')
-			host = fs_path_under(host_root, *entry);
-		else if (asprintf(&host, "%s/%s", root_dir, *entry) < 0)
-			host = NULL;
-		if (host == NULL)
+	if (strpbrk(node_dir, "*?[") != NULL) {
+		dir = NULL; /* a glob in a directory part: matched as it is under the host root */
+		pattern = fs_path_under(host_root, node_pattern);
+	} else {
+		if (fs_resolve_in_root(host_root, node_dir, &dir, err) < 0)
+			return -1;
+		if (asprintf(&pattern, "%s/%s", dir, slash + 1) < 0)
+			pattern = NULL;
+		if (f->dropin_dir == NULL && covers_dropin(node_pattern) &&
+		    (f->dropin_dir = strdup(dir)) == NULL)
 			return err_sys(err, ENOMEM, "imports");
-		if (strpbrk(*entry, "*?[") == NULL) {
-			if (add_import(set, host, handler, err) < 0)
+	}
+	if (pattern == NULL)
+		return err_sys(err, ENOMEM, "imports");
+	glob_t g;
+	int r = glob(pattern, 0, NULL, &g);
+	if (r == GLOB_NOMATCH)
+		return note_source(f, "glob", pattern, "(none)") < 0 ? err_sys(err, ENOMEM, "imports") : 0;
+	if (r != 0)
+		return err_new(err, ERR_INVALID, "cannot expand the import %s", node_pattern);
+	int rc = note_source(f, "glob", pattern, "") < 0 ? err_sys(err, ENOMEM, "imports") : 0;
+	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++) {
+		cleanup_free char *path = NULL, *node = NULL;
+		bool exists = false;
+		/* Each match opened as the node would (a match may be a node's symlink). */
+		const char *name = strrchr(g.gl_pathv[i], '/') + 1;
+		if (dir == NULL)
+			path = strdup(g.gl_pathv[i]);
+		else if (asprintf(&node, "%s/%s", node_dir, name) < 0)
+			node = NULL;
+		if (dir != NULL && node != NULL)
+			rc = fs_resolve_in_root(host_root, node, &path, err);
+		else if (path == NULL)
+			rc = err_sys(err, ENOMEM, "imports");
+		if (rc == 0)
+			rc = add_file(f, path, handler, f->files[0].cfg.version, false, &exists, err);
+	}
+	globfree(&g);
+	return rc;
+}
+
+static int load_imports(struct ctrd_files *f, const char *host_root, const char *config_path,
+			const char *handler, struct error **err)
+{
+	cleanup_free char *config_dir = fs_dirname(config_path);
+	if (config_dir == NULL)
+		return err_sys(err, ENOMEM, "imports");
+	/* The array stays where it is while files[] grows. */
+	char **imports = f->files[0].cfg.imports;
+	for (char **entry = imports; *entry != NULL; entry++) {
+		/* containerd resolves a relative import against the root config's directory. */
+		cleanup_free char *node = NULL;
+		if ((*entry)[0] == '/')
+			node = strdup(*entry);
+		else if (asprintf(&node, "%s/%s", config_dir, *entry) < 0)
+			node = NULL;
+		if (node == NULL)
+			return err_sys(err, ENOMEM, "imports");
+		if (strpbrk(node, "*?[") != NULL) {
+			if (load_glob(f, host_root, node, handler, err) < 0)
 				return -1;
 			continue;
 		}
-		if (set->dropin_dir == NULL)
-			set->dropin_dir = dropin_dir_of(host);
-		glob_t g;
-		int r = glob(host, 0, NULL, &g);
-		if (r == GLOB_NOMATCH)
-			continue;
-		if (r != 0)
-			return err_new(err, ERR_INVALID, "cannot expand the import %s", *entry);
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			if (add_import(set, g.gl_pathv[i], handler, err) < 0) {
-				globfree(&g);
-				return -1;
-			}
-		}
-		globfree(&g);
+		cleanup_free char *path = NULL;
+		bool exists = false;
+		if (fs_resolve_in_root(host_root, node, &path, err) < 0 ||
+		    add_file(f, path, handler, f->files[0].cfg.version, false, &exists, err) < 0)
+			return -1;
 	}
 	return 0;
 }
 
+int ctrd_files_load(const char *host_root, const char *config_path, const char *handler,
+		    struct ctrd_files *out, struct error **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (config_path[0] != '/')
+		return err_new(err, ERR_INVALID, "the containerd config path must be absolute: %s",
+			       config_path);
+	cleanup_free char *root = NULL;
+	if (fs_resolve_in_root(host_root, config_path, &root, err) < 0 ||
+	    add_file(out, root, handler, 1, true, &out->root_exists, err) < 0 ||
+	    (out->root_exists && load_imports(out, host_root, config_path, handler, err) < 0)) {
+		ctrd_files_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the plan ------------------------------------------------------------------------------ */
+
 /* The first file (root, then imports) declaring the handler, or NULL. */
-static struct loaded *find_handler(struct config_set *set)
+static struct ctrd_file *find_handler(struct ctrd_files *f)
 {
-	if (set->root.cfg.has_handler)
-		return &set->root;
-	for (size_t i = 0; i < set->n_imports; i++)
-		if (set->imports[i].cfg.has_handler)
-			return &set->imports[i];
+	for (size_t i = 0; i < f->n; i++)
+		if (f->files[i].cfg.has_handler)
+			return &f->files[i];
 	return NULL;
 }
 
-static struct loaded *last_import_with_cri(struct config_set *set)
+static struct ctrd_file *last_import_with_cri(struct ctrd_files *f)
 {
-	for (size_t i = set->n_imports; i > 0; i--)
-		if (set->imports[i - 1].cfg.has_cri)
-			return &set->imports[i - 1];
+	for (size_t i = f->n; i > 1; i--)
+		if (f->files[i - 1].cfg.has_cri)
+			return &f->files[i - 1];
 	return NULL;
 }
 
-static bool any_runtimes(struct config_set *set)
+static bool any_runtimes(struct ctrd_files *f)
 {
-	if (set->root.cfg.has_runtimes)
-		return true;
-	for (size_t i = 0; i < set->n_imports; i++)
-		if (set->imports[i].cfg.has_runtimes)
+	for (size_t i = 0; i < f->n; i++)
+		if (f->files[i].cfg.has_runtimes)
 			return true;
 	return false;
 }
@@ -170,117 +211,105 @@ static int plan_set(struct ctrd_plan *plan, enum ctrd_placement placement, const
 	plan->path = strdup(path);
 	plan->text = text;
 	plan->reason = strdup(reason);
-	if (plan->path == NULL || plan->reason == NULL || (placement != CTRD_PLACE_NONE && text == NULL)) {
-		ctrd_plan_clear(plan);
+	if (plan->path == NULL || plan->reason == NULL || (placement != CTRD_PLACE_NONE && text == NULL))
 		return err_sys(err, ENOMEM, "plan");
-	}
 	return 0;
 }
 
-/* "version = N" + blank line + block: a file of its own. */
-static char *standalone_text(int version, const char *handler, bool with_runc)
+static int plan_append(struct ctrd_plan *plan, struct ctrd_files *f, const char *handler, const char *reason,
+		       struct error **err)
 {
-	cleanup_free char *block = ctrd_config_runtime_block(version, handler, with_runc);
-	char *text = NULL;
-	if (block == NULL || asprintf(&text, "version = %d\n\n%s", version, block) < 0)
-		return NULL;
-	return text;
-}
-
-/* What gets appended to an existing file: a separating blank line, the block. */
-static char *append_text(const char *path, int version, const char *handler, bool with_runc, bool empty,
-			 struct error **err)
-{
-	cleanup_free char *text = NULL;
-	size_t len = 0;
-	bool exists = false;
-	if (fs_read_optional(path, CONFIG_MAX_SIZE, &text, &len, &exists, err) < 0)
-		return NULL;
-	const char *sep = len == 0 ? "" : text[len - 1] == '\n' ? "\n" : "\n\n";
-	cleanup_free char *body = empty ? standalone_text(version, handler, with_runc)
-					: ctrd_config_runtime_block(version, handler, with_runc);
-	char *out = NULL;
-	if (body == NULL || asprintf(&out, "%s%s", sep, body) < 0) {
-		err_sys(err, ENOMEM, "config text");
-		return NULL;
-	}
-	return out;
-}
-
-static int plan_append(struct ctrd_plan *plan, struct config_set *set, const char *handler,
-		       const char *reason, struct error **err)
-{
-	if (set->root.cfg.runtimes_inline)
+	struct ctrd_file *root = &f->files[0];
+	if (root->cfg.runtimes_inline)
 		return err_new(
 			err, ERR_INVALID,
 			"%s declares containerd.runtimes as an inline table, which TOML forbids extending: "
 			"write it as [..runtimes.<name>] tables first",
-			set->root.path);
-	int version = set->root.cfg.empty ? 2 : set->root.cfg.version;
-	char *text =
-		append_text(set->root.path, version, handler, !any_runtimes(set), set->root.cfg.empty, err);
-	if (text == NULL)
+			root->path);
+	int version = root->cfg.empty ? 2 : root->cfg.version;
+	/* The bytes planned from: the append goes after exactly these. */
+	bool exists = false;
+	if (fs_read_optional(root->path, CONFIG_MAX_SIZE, &plan->base, &plan->base_len, &exists, err) < 0)
 		return -1;
+	const char *sep = plan->base_len == 0 ? "" : plan->base[plan->base_len - 1] == '\n' ? "\n" : "\n\n";
+	cleanup_free char *block =
+		ctrd_config_runtime_block(version, handler, !any_runtimes(f), root->cfg.empty);
+	char *text = NULL;
+	if (block == NULL || asprintf(&text, "%s%s", sep, block) < 0)
+		return err_sys(err, ENOMEM, "config text");
 	plan->version = version;
-	return plan_set(plan, CTRD_PLACE_APPEND, set->root.path, text, reason, err);
+	return plan_set(plan, CTRD_PLACE_APPEND, root->path, text, reason, err);
 }
 
-static int plan_dropin(struct ctrd_plan *plan, struct config_set *set, const char *handler,
-		       const char *reason, struct error **err)
+static int plan_dropin(struct ctrd_plan *plan, struct ctrd_files *f, const char *handler, const char *reason,
+		       struct error **err)
 {
 	cleanup_free char *path = NULL;
-	if (asprintf(&path, "%s/%s", set->dropin_dir, DROPIN_NAME) < 0)
+	if (asprintf(&path, "%s/%s", f->dropin_dir, DROPIN_NAME) < 0)
 		return err_sys(err, ENOMEM, "plan");
-	int version = set->root.cfg.version;
+	int version = f->files[0].cfg.version;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		cleanup_free char *entry =
+			ctrd_config_runtime_entry(version, handler, !any_runtimes(f), false);
+		return err_new(
+			err, ERR_EXISTS,
+			"%s exists and does not declare the handler %s: it is not a file reaper install "
+			"wrote (or it was edited since), and it is never overwritten. Move it away and run "
+			"again, or add the handler to it by hand:\n%s",
+			path, handler, entry ? entry : "");
+	}
 	plan->version = version;
-	return plan_set(plan, CTRD_PLACE_DROPIN, path, standalone_text(version, handler, !any_runtimes(set)),
-			reason, err);
+	return plan_set(plan, CTRD_PLACE_DROPIN, path,
+			ctrd_config_runtime_block(version, handler, !any_runtimes(f), true), reason, err);
 }
 
-static int plan_for_existing(struct ctrd_plan *plan, struct config_set *set, const char *handler,
+static int plan_for_existing(struct ctrd_plan *plan, struct ctrd_files *f, const char *handler,
 			     struct error **err)
 {
-	struct ctrd_config *root = &set->root.cfg;
+	struct ctrd_config *root = &f->files[0].cfg;
 	if (root->empty)
-		return plan_append(plan, set, handler,
+		return plan_append(plan, f, handler,
 				   "the config sets nothing yet: adding a version 2 header and the handler",
 				   err);
 	if (ctrd_config_cri_plugin(root->version) == NULL)
 		return err_new(err, ERR_UNSUPPORTED,
 			       "%s: config version %d is not one reaper install knows (1, 2, 3)",
-			       set->root.path, root->version);
-	struct loaded *cri_import = last_import_with_cri(set);
+			       f->files[0].path, root->version);
 	if (root->version == 3)
-		return set->dropin_dir != NULL
+		return f->dropin_dir != NULL
 			       ? plan_dropin(
-					 plan, set, handler,
+					 plan, f, handler,
 					 "the imports cover this directory and containerd 2.x merges drop-in "
 					 "plugin sections key by key",
 					 err)
-			       : plan_append(plan, set, handler, "no import covers a drop-in directory", err);
+			       : plan_append(plan, f, handler, "no import covers a drop-in directory", err);
 	/* containerd 1.x: a later file's plugin section replaces an earlier one's entirely. */
+	struct ctrd_file *cri_import = last_import_with_cri(f);
 	if (cri_import != NULL) {
-		cleanup_free char *block =
-			ctrd_config_runtime_block(root->version, handler, !any_runtimes(set));
+		cleanup_free char *entry =
+			ctrd_config_runtime_entry(root->version, handler, !any_runtimes(f), false);
 		return err_new(
 			err, ERR_UNSUPPORTED,
 			"%s configures the CRI plugin, and containerd 1.x lets an imported file's plugin "
-			"section replace every earlier one: add the handler to that file by hand:\n%s",
-			cri_import->path, block ? block : "");
+			"section replace every earlier one: add the handler to that file by hand (reaper "
+			"install "
+			"--uninstall will not remove what you add):\n%s",
+			cri_import->path, entry ? entry : "");
 	}
-	if (set->dropin_dir != NULL && !root->has_cri)
+	if (f->dropin_dir != NULL && !root->has_cri)
 		return plan_dropin(
-			plan, set, handler,
+			plan, f, handler,
 			"the imports cover this directory and no file configures the CRI plugin yet, so "
 			"containerd 1.x's whole-section merge hides nothing",
 			err);
-	if (set->dropin_dir != NULL)
+	if (f->dropin_dir != NULL)
 		return plan_append(
-			plan, set, handler,
+			plan, f, handler,
 			"containerd 1.x would let a drop-in's CRI section replace this config's whole CRI "
 			"section: editing the root config instead",
 			err);
-	return plan_append(plan, set, handler, "no import covers a drop-in directory", err);
+	return plan_append(plan, f, handler, "no import covers a drop-in directory", err);
 }
 
 int ctrd_plan_make(const char *host_root, const char *config_path, const char *handler,
@@ -290,37 +319,28 @@ int ctrd_plan_make(const char *host_root, const char *config_path, const char *h
 	if (!ctrd_config_handler_valid(handler))
 		return err_new(err, ERR_INVALID, "invalid handler name '%s' (letters, digits, '_', '-', '.')",
 			       handler);
-	if (config_path[0] != '/')
-		return err_new(err, ERR_INVALID, "the containerd config path must be absolute: %s",
-			       config_path);
-	struct config_set set = {0};
+	struct ctrd_files f;
+	if (ctrd_files_load(host_root, config_path, handler, &f, err) < 0)
+		return -1;
 	int r = -1;
-	set.root.path = fs_path_under(host_root, config_path);
-	if (set.root.path == NULL) {
-		err_sys(err, ENOMEM, "plan");
-		goto out;
-	}
-	if (load_one(set.root.path, handler, 1, &set.root.cfg, &set.root_exists, err) < 0)
-		goto out;
-	if (!set.root_exists) {
+	if (!f.root_exists) {
 		plan->version = 2;
 		r = plan_set(
-			plan, CTRD_PLACE_CREATE, set.root.path, standalone_text(2, handler, true),
+			plan, CTRD_PLACE_CREATE, f.files[0].path,
+			ctrd_config_runtime_block(2, handler, true, true),
 			"no config: containerd runs on its defaults; a version 2 config (read by containerd "
 			"1.6 and later, 2.x included) declares runc and the handler",
 			err);
 		goto out;
 	}
-	if (load_imports(&set, host_root, handler, err) < 0)
-		goto out;
-	struct loaded *declared = find_handler(&set);
+	struct ctrd_file *declared = find_handler(&f);
 	if (declared != NULL) {
 		const char *type = declared->cfg.handler_type;
 		if (type == NULL || strcmp(type, REAPER_RUNTIME_TYPE) != 0) {
 			err_new(err, ERR_EXISTS,
 				"%s already declares the runtime handler '%s' with runtime_type '%s', not "
-				"%s: choose "
-				"another --handler or remove that entry",
+				"%s: "
+				"choose another --handler or remove that entry",
 				declared->path, handler, type ? type : "(none)", REAPER_RUNTIME_TYPE);
 			goto out;
 		}
@@ -329,9 +349,13 @@ int ctrd_plan_make(const char *host_root, const char *config_path, const char *h
 			     err);
 		goto out;
 	}
-	r = plan_for_existing(plan, &set, handler, err);
+	r = plan_for_existing(plan, &f, handler, err);
 out:
-	config_set_clear(&set);
+	if (r == 0)
+		plan->sources = steal_pointer(&f.sources);
+	ctrd_files_clear(&f);
+	if (r < 0)
+		ctrd_plan_clear(plan);
 	return r;
 }
 
@@ -339,45 +363,36 @@ void ctrd_plan_clear(struct ctrd_plan *plan)
 {
 	free(plan->path);
 	free(plan->text);
+	free(plan->base);
 	free(plan->reason);
+	free(plan->sources);
 	memset(plan, 0, sizeof(*plan));
 }
 
-int ctrd_plan_reaper_handlers(const char *host_root, const char *config_path, char ***handlers, char ***files,
-			      bool *exists, struct error **err)
+static bool same_str(const char *a, const char *b)
 {
-	*handlers = strv_new();
-	*files = strv_new();
-	*exists = false;
-	struct config_set set = {0};
-	int r = -1;
-	set.root.path = fs_path_under(host_root, config_path);
-	if (*handlers == NULL || *files == NULL || set.root.path == NULL) {
-		err_sys(err, ENOMEM, "config");
-		goto out;
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool ctrd_plan_same(const struct ctrd_plan *a, const struct ctrd_plan *b)
+{
+	return a->placement == b->placement && a->version == b->version && same_str(a->path, b->path) &&
+	       same_str(a->text, b->text) && same_str(a->sources, b->sources);
+}
+
+int ctrd_plan_runtimes_elsewhere(const char *host_root, const char *config_path, const char *except,
+				 bool *runtimes, bool *runc_typed, struct error **err)
+{
+	*runtimes = *runc_typed = false;
+	struct ctrd_files f;
+	if (ctrd_files_load(host_root, config_path, NULL, &f, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f.n; i++) {
+		if (strcmp(f.files[i].path, except) == 0)
+			continue;
+		*runtimes |= f.files[i].cfg.has_runtimes;
+		*runc_typed |= ctrd_config_types(&f.files[i].cfg, "runc");
 	}
-	if (load_one(set.root.path, NULL, 1, &set.root.cfg, &set.root_exists, err) < 0)
-		goto out;
-	*exists = set.root_exists;
-	if (set.root_exists && load_imports(&set, host_root, NULL, err) < 0)
-		goto out;
-	for (size_t i = 0; i <= set.n_imports; i++) {
-		struct loaded *f = i == 0 ? &set.root : &set.imports[i - 1];
-		for (char **h = f->cfg.reaper_handlers; h != NULL && *h != NULL; h++) {
-			char *name = strdup(*h), *file = strdup(f->path);
-			if (file == NULL || strv_push(handlers, name) < 0 || strv_push(files, file) < 0) {
-				err_sys(err, ENOMEM, "config");
-				goto out;
-			}
-		}
-	}
-	r = 0;
-out:
-	config_set_clear(&set);
-	if (r < 0) {
-		strv_free(*handlers);
-		strv_free(*files);
-		*handlers = *files = NULL;
-	}
-	return r;
+	ctrd_files_clear(&f);
+	return 0;
 }

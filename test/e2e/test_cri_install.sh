@@ -4,7 +4,8 @@
 # etc/containerd/config.toml is a config of the containerd under test (version 2 for 1.x, version 3
 # and the version 2 an upgraded node keeps for 2.x), containerd started on the resulting
 # config with the installed links on its PATH runs a pod with handler reaper-v2 through the
-# installed shim, and `reaper install --uninstall` restores the config byte for byte.
+# installed shim, the pod's reaper.runtime/ annotation reaches Reaper through the entry's
+# pod_annotations, and `reaper install --uninstall` restores the config byte for byte.
 set -euo pipefail
 source "$(dirname "$0")/lib/reaper_cri.sh"
 
@@ -81,11 +82,14 @@ TOML
 	handlers=$(cri handlers)
 	e2e_assert_contains "$handlers" "reaper-v2 io.containerd.reaper.v2" "CRI handlers"
 	e2e_assert_contains "$handlers" "runc io.containerd.runc.v2" "CRI handlers"
-	pod=$(reaper_cri_pod "installed-v$version")
+	pod=$(reaper_cri_pod "installed-v$version" --annotation reaper.runtime/overlay-name="probe-v$version")
 	c=$(cri run "$pod" --name hello -- /bin/echo hello-through-the-installed-shim)
 	reaper_cri_exited "$c"
 	e2e_assert_eq 0 "$(cri_field "$c" status.exit_code)" "exit code"
 	reaper_cri_log_has "$E2E_DIR/logs/installed-v$version/hello/0.log" " stdout F hello-through-the-installed-shim"
+	# containerd passed the annotation on (pod_annotations): the pod is in its named group.
+	grep -q "^default.probe-v$version " <<<"$("$REAPER_BIN" overlay status)" ||
+		e2e_fail "no group default.probe-v$version: the annotation did not reach Reaper: $("$REAPER_BIN" overlay status)"
 	shim=$(containerd_shim_pids)
 	[[ -n "$shim" ]] || e2e_fail "no shim serves the pod"
 	e2e_assert_eq "$bin/reaper" "$(readlink -f "/proc/$shim/exe")" "executable of the pod's shim"

@@ -38,7 +38,12 @@ def skip(what):
     print(f"skip  {what}")
 
 
-TEMPLATE_ORDER = ["namespace.yaml", "rbac.yaml", "runtimeclass.yaml", "config.yaml", "daemonset.yaml"]
+TEMPLATE_ORDER = ["namespace.yaml", "rbac.yaml", "runtimeclass.yaml", "admission.yaml", "config.yaml",
+                  "daemonset.yaml"]
+# The label nodes opt in with (values.yaml's nodeSelector), and the admission policy's namespace label.
+OPT_IN_LABEL = "reaper.io/enabled"
+ALLOWED_LABEL = "reaper.io/allowed"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 RUNTIME_CLASS = "reaper-v2"
 HANDLER = "reaper-v2"
 NAMESPACE = "reaper-system"
@@ -63,6 +68,18 @@ VARIANTS = [
                       "nodeLabel.key=example.com/reaper", "install.prefix=/opt/reaper",
                       "image.repository=registry.example.com/reaper", "image.tag=dev",
                       "priorityClassName=system-node-critical"], "install"),
+    ("admission.enabled=false", ["admission.enabled=false"], "install"),
+    ("admission for Kubernetes 1.28-1.29",
+     ["admission.apiVersion=admissionregistration.k8s.io/v1beta1"], "install"),
+    ("control plane and a tainted pool",
+     ["controlPlane=true", "tolerations[0].key=node-role.kubernetes.io/control-plane",
+      "tolerations[0].operator=Exists", "tolerations[0].effect=NoSchedule",
+      "tolerations[1].key=reaper.io/dedicated", "tolerations[1].operator=Exists",
+      "runtimeClass.tolerations[0].key=reaper.io/dedicated",
+      "runtimeClass.tolerations[0].operator=Exists",
+      "runtimeClass.tolerations[0].effect=NoSchedule"], "install"),
+    ("uninstall.force=true", ["mode=uninstall", "uninstall.force=true"], "uninstall"),
+    ("namespace.create=true", ["namespace.create=true"], "install"),
 ]
 # Values the chart must refuse, and the message it refuses them with.
 BAD_VALUES = [
@@ -80,6 +97,8 @@ KINDS = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): False,
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): False,
+    ("admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy"): False,
+    ("admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicyBinding"): False,
 }  # value: namespaced
 TOP_KEYS = {
     "Namespace": {"spec"}, "ServiceAccount": {"automountServiceAccountToken", "imagePullSecrets",
@@ -481,9 +500,10 @@ def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namesp
     inits, mains = spec.get("initContainers") or [], spec.get("containers") or []
     r.expect(spec.get("hostPID") is True, w,
              "hostPID must be true (reaper install --restart systemd joins pid 1's namespaces)")
-    r.expect(any(t.get("operator") == "Exists" and "key" not in t and "effect" not in t
-                 for t in spec.get("tolerations") or []), w,
-             "tolerations must include {operator: Exists} (every taint)")
+    blanket = any(t.get("operator") == "Exists" and "key" not in t
+                  for t in spec.get("tolerations") or [])
+    if expect_defaults:
+        check_secure_defaults(spec, w, r, blanket)
     host_vols = {v["name"] for v in spec.get("volumes") or []
                  if (v.get("hostPath") or {}).get("path") == "/"}
     rcs = by_kind.get("RuntimeClass", [])
@@ -567,10 +587,11 @@ def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namesp
         if "doctor" in order:
             r.expect(order.index("install") < order.index("doctor"), w, "doctor before install")
             d = next(s for s in steps if s[0] == "doctor")
-            denv = {e.get("name"): e.get("value") for e in d[1].get("env") or []}
-            want = d[2].get("host-root", "/") + iopts.get("prefix", "/usr/local") + "/bin"
-            r.expect(want in (denv.get("PATH") or "").split(":"), w,
-                     f"the doctor's PATH must hold {want} (where install puts the shim)")
+            r.expect(d[2].get("host-root") == iopts.get("host-root"), w,
+                     "the doctor must check the node the installer wrote (the same --host-root)")
+            r.expect(d[2].get("config", "/etc/containerd/config.toml") ==
+                     iopts.get("config", "/etc/containerd/config.toml"), w,
+                     "doctor and install: other containerd configs")
             r.expect(d[2].get("handler", HANDLER) == handler, w, "doctor and install: other handlers")
     else:
         r.expect("doctor" not in order, w, "no doctor in uninstall mode")
@@ -621,7 +642,61 @@ def check_reaper_set(objs, where, mode, r, applets, expect_defaults, want_namesp
     nss = [o["metadata"]["name"] for o in by_kind.get("Namespace", [])]
     r.expect(nss == ([NAMESPACE] if want_namespace else []), where,
              f"Namespaces {nss}, expected {[NAMESPACE] if want_namespace else []}")
+    for ns in by_kind.get("Namespace", []):
+        r.expect(((ns["metadata"].get("labels") or {}).get("pod-security.kubernetes.io/enforce"))
+                 == "privileged", f"{where}: {obj_name(ns)}",
+                 "the namespace must carry pod-security.kubernetes.io/enforce: privileged (the "
+                 "installer is privileged)")
+    check_admission(by_kind, rcs, where, mode, r, expect_defaults)
     return label
+
+
+def check_secure_defaults(spec, w, r, blanket):
+    """The chart out of the box: opt-in nodes, no control plane, no blanket toleration."""
+    r.expect(not blanket, w, "the default tolerations must not tolerate every taint (control plane "
+             "and dedicated pools are opt-in)")
+    r.expect((spec.get("nodeSelector") or {}).get(OPT_IN_LABEL) == "true", w,
+             f"node selection must be opt-in by default: nodeSelector {OPT_IN_LABEL}: \"true\"")
+    terms = ((((spec.get("affinity") or {}).get("nodeAffinity") or {})
+              .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
+    r.expect(terms and all(any(e.get("key") == CONTROL_PLANE_LABEL and e.get("operator") == "DoesNotExist"
+                               for e in t.get("matchExpressions") or []) for t in terms), w,
+             f"the control plane must be excluded by default ({CONTROL_PLANE_LABEL} DoesNotExist)")
+
+
+def check_admission(by_kind, rcs, where, mode, r, expect_defaults):
+    """The ValidatingAdmissionPolicy that limits the RuntimeClass, and its binding."""
+    policies = {o["metadata"]["name"]: o for o in by_kind.get("ValidatingAdmissionPolicy", [])}
+    bindings = by_kind.get("ValidatingAdmissionPolicyBinding", [])
+    if expect_defaults and mode == "install":
+        r.expect(len(policies) == 1 and len(bindings) == 1, where,
+                 "the admission policy that limits the RuntimeClass must be on by default")
+    if mode != "install":
+        r.expect(not policies and not bindings, where, "no admission policy in uninstall mode")
+    names = {rc["metadata"]["name"] for rc in rcs}
+    for p in policies.values():
+        pw = f"{where}: {obj_name(p)}"
+        spec = p.get("spec") or {}
+        r.expect(spec.get("failurePolicy") == "Fail", pw, "failurePolicy must be Fail")
+        rules = ((spec.get("matchConstraints") or {}).get("resourceRules")) or []
+        r.expect(any("pods" in (x.get("resources") or []) and "CREATE" in (x.get("operations") or [])
+                     for x in rules), pw, "must match the creation of pods")
+        exprs = [v.get("expression", "") for v in spec.get("validations") or []]
+        r.expect(names and all(any(f"'{n}'" in e for e in exprs) for n in names), pw,
+                 f"no validation expression names the RuntimeClass ({sorted(names)})")
+    for b in bindings:
+        bw = f"{where}: {obj_name(b)}"
+        spec = b.get("spec") or {}
+        r.expect(spec.get("policyName") in policies, bw,
+                 f"policyName {spec.get('policyName')!r} is not a policy of the set")
+        r.expect(spec.get("validationActions") == ["Deny"], bw, "validationActions must be [Deny]")
+        exprs = (((spec.get("matchResources") or {}).get("namespaceSelector") or {})
+                 .get("matchExpressions") or [])
+        r.expect(any(e.get("operator") == "NotIn" and e.get("values") == ["true"] for e in exprs), bw,
+                 "must apply to every namespace not labelled as allowed (NotIn [\"true\"])")
+        if expect_defaults:
+            r.expect(any(e.get("key") == ALLOWED_LABEL for e in exprs), bw,
+                     f"the default allowed-namespace label is {ALLOWED_LABEL}")
 
 
 # ---- the files ----------------------------------------------------------------------------
@@ -741,7 +816,8 @@ def check_chart(root, r, applets):
                 objs += load_docs(text, f"{where} templates/{t}", r) or []
         for o in objs:
             check_object(o, where, r, NAMESPACE)
-        label = check_reaper_set(objs, where, mode, r, applets, expect_defaults=not sets)
+        label = check_reaper_set(objs, where, mode, r, applets, expect_defaults=not sets,
+                                 want_namespace="namespace.create=true" in sets)
         renders[name] = (objs, label)
     r.expect(renders.get("helm defaults", (0, 0))[1] is not None and
              renders.get("mode=uninstall", (0, 0))[1] is not None and
@@ -812,6 +888,10 @@ def check_kustomize(root, r, docs):
 def check_examples(root, r, docs):
     rcs = {o["metadata"]["name"] for o in docs.get("deploy/manifests/reaper.yaml") or []
            if isinstance(o, dict) and o.get("kind") == "RuntimeClass"}
+    # The namespaces the examples define that the default admission policy lets use Reaper.
+    allowed = {o["metadata"]["name"] for rel, objs in docs.items() if rel.startswith("deploy/examples/")
+               for o in objs if isinstance(o, dict) and o.get("kind") == "Namespace"
+               and ((o.get("metadata") or {}).get("labels") or {}).get(ALLOWED_LABEL) == "true"}
     n = 0
     for rel, objs in sorted(docs.items()):
         if not rel.startswith("deploy/examples/"):
@@ -839,6 +919,9 @@ def check_examples(root, r, docs):
                 continue
             n += 1
             spec = pod_spec_of(o)
+            r.expect(o["metadata"].get("namespace") in allowed, w,
+                     f"namespace {o['metadata'].get('namespace')!r} is not one the examples define with "
+                     f"{ALLOWED_LABEL}=true: the chart's admission policy would refuse it")
             r.expect(spec.get("runtimeClassName") in rcs, w,
                      f"runtimeClassName {spec.get('runtimeClassName')!r} is not a RuntimeClass "
                      f"of deploy/manifests/reaper.yaml ({sorted(rcs)})")

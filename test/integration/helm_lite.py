@@ -401,17 +401,35 @@ def _merge(base, over):
 
 
 def parse_set(assignments):
-    """Helm's --set a.b=c, the value read as YAML (true, 3, text)."""
+    """Helm's --set a.b=c and a.list[0].b=c, the value read as YAML (true, 3, text)."""
     over = {}
     for a in assignments:
         key, sep, raw = a.partition("=")
         if not sep:
             raise RenderError(f"--set {a}: expected KEY=VALUE")
+        steps = []  # dict keys and list indexes, in order
+        for p in key.split("."):
+            m = re.match(r"^([^\[]+)((?:\[\d+\])*)$", p)
+            if not m:
+                raise RenderError(f"--set {a}: cannot read the key {p!r}")
+            steps.append(m.group(1))
+            steps += [int(i) for i in re.findall(r"\[(\d+)\]", m.group(2))]
         node = over
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(raw) if raw != "" else ""
+        for step, nxt in zip(steps, steps[1:]):
+            empty = [] if isinstance(nxt, int) else {}
+            if isinstance(step, int):
+                while len(node) <= step:
+                    node.append(None)
+                if node[step] is None:
+                    node[step] = empty
+                node = node[step]
+            else:
+                node = node.setdefault(step, empty)
+        value = yaml.safe_load(raw) if raw != "" else ""
+        if isinstance(steps[-1], int):
+            while len(node) <= steps[-1]:
+                node.append(None)
+        node[steps[-1]] = value
     return over
 
 

@@ -86,6 +86,90 @@ for applet in "${ALL_APPLETS[@]}"; do
 	check_help "$applet" "$REAPER_BIN" "$applet"
 done
 
+# ---- the README's applet table names exactly what --list prints ----
+readme=${REAPER_SOURCE_DIR:-$(dirname "$0")/../..}/README.md
+if [[ -f $readme ]]; then
+	expect_rc 0 "$REAPER_BIN" --list
+	named=$(sed -n '/^| `reaper --list` name |/,/^$/p' "$readme" | grep -oE '^\| `[a-z0-9-]+`' | tr -d '|` ' | LC_ALL=C sort)
+	e2e_assert_eq "$OUT" "$named" "applets named in README.md's table"
+fi
+
+# ---- CLI conventions: --help/-h anywhere, --version/-v, reaper help, one error prefix ----
+# help_anywhere PROG ARGS...: --help and -h at the end of ARGS print PROG's usage on stdout, exit 0.
+help_anywhere() {
+	local prog=$1 flag
+	shift
+	for flag in --help -h; do
+		expect_rc 0 "$@" "$flag"
+		[[ -z $ERR ]] || e2e_fail "$* $flag wrote to stderr: $ERR"
+		[[ ${OUT%%$'\n'*} == "usage: $prog"* ]] || e2e_fail "$* $flag: '${OUT%%$'\n'*}' is not the usage of $prog"
+	done
+}
+help_anywhere "reaper-runtime" "$REAPER_BIN" runtime --root "$E2E_DIR/r" --namespace x
+help_anywhere "reaper-runtime state" "$REAPER_BIN" runtime --root "$E2E_DIR/r" state
+help_anywhere "reaper-runtime create" "$REAPER_BIN" runtime create --bundle /nonexistent
+help_anywhere "reaper-runtime exec" "$REAPER_BIN" runtime exec --tty
+help_anywhere "reaper-runtime kill" "$REAPER_BIN" runtime kill --all
+for cmd in start delete list ps features run; do
+	help_anywhere "reaper-runtime $cmd" "$REAPER_BIN" runtime "$cmd"
+done
+help_anywhere "reaper install" "$REAPER_BIN" install --dry-run --host-root /nonexistent
+help_anywhere "reaper doctor" "$REAPER_BIN" doctor --host-root /nonexistent
+help_anywhere "reaper overlay" "$REAPER_BIN" overlay reset --force
+help_anywhere "containerd-shim-reaper-v2" "$REAPER_BIN" containerd-shim-reaper-v2 -namespace x -id y
+help_anywhere "reaper-monitor" "$REAPER_BIN" reaper-monitor --root /x --namespace y
+help_anywhere "reaper-pause" "$REAPER_BIN" pause
+# An exec's own command keeps its --help: it is not reaper-runtime's.
+expect_rc 1 "$REAPER_BIN" runtime --root "$E2E_DIR/r" exec missing /bin/sh --help
+e2e_assert_contains "$ERR" "missing" "exec of a command given --help"
+for v in --version -v; do
+	expect_rc 0 "$REAPER_BIN" "$v"
+	check_version reaper "$OUT"
+	for applet in "${ALL_APPLETS[@]}"; do
+		expect_rc 0 "$REAPER_BIN" "$applet" "$v"
+		check_version "$applet" "$OUT"
+	done
+done
+expect_rc 0 "$REAPER_BIN" runtime --root "$E2E_DIR/r" --version
+check_version reaper-runtime "$OUT"
+expect_rc 0 "$REAPER_BIN" help
+e2e_assert_contains "$OUT" "usage: reaper APPLET" "reaper help"
+expect_rc 0 "$REAPER_BIN" help install
+e2e_assert_contains "$OUT" "usage: reaper install" "reaper help install"
+expect_rc 0 "$REAPER_BIN" help runtime
+e2e_assert_contains "$OUT" "usage: reaper-runtime" "reaper help runtime"
+expect_rc 127 "$REAPER_BIN" help nope
+# usage_error PROG ARGS...: exit 2, every line of stderr that is not usage text starts with
+# "PROG:", and it ends with the hint to PROG's --help.
+usage_error() {
+	local prog=$1
+	shift
+	expect_rc 2 "$@"
+	[[ -z $OUT ]] || e2e_fail "$*: a usage error wrote to stdout: $OUT"
+	[[ ${ERR%%$'\n'*} == "$prog: "* ]] || e2e_fail "$*: first line of stderr '${ERR%%$'\n'*}' lacks the prefix '$prog: '"
+	[[ ${ERR##*$'\n'} == "Try '$prog"*"--help' for more information." ]] ||
+		e2e_fail "$*: last line of stderr '${ERR##*$'\n'}' is not the hint to $prog --help"
+}
+usage_error reaper "$REAPER_BIN" --bogus
+usage_error reaper-runtime "$REAPER_BIN" runtime --bogus
+usage_error reaper-runtime "$REAPER_BIN" runtime state --bogus x
+usage_error reaper-runtime "$REAPER_BIN" runtime state a b
+usage_error reaper-runtime "$REAPER_BIN" runtime frobnicate
+usage_error reaper-runtime "$REAPER_BIN" runtime --root
+usage_error "reaper install" "$REAPER_BIN" install --bogus
+usage_error "reaper install" "$REAPER_BIN" install --restart always
+usage_error "reaper install" "$REAPER_BIN" install --config
+usage_error "reaper doctor" "$REAPER_BIN" doctor --bogus
+usage_error "reaper doctor" "$REAPER_BIN" doctor extra
+usage_error "reaper overlay" "$REAPER_BIN" overlay frob
+usage_error containerd-shim-reaper-v2 "$REAPER_BIN" containerd-shim-reaper-v2 -bogus
+usage_error containerd-shim-reaper-v2 "$REAPER_BIN" containerd-shim-reaper-v2 -namespace x
+usage_error reaper-monitor "$REAPER_BIN" reaper-monitor --bogus
+usage_error reaper-pause "$REAPER_BIN" pause extra
+# The runtime's operation errors carry the same prefix.
+expect_rc 1 "$REAPER_BIN" runtime --root "$E2E_DIR/r" state missing
+[[ $ERR == "reaper-runtime: "* ]] || e2e_fail "state of a missing container: '$ERR'"
+
 # ---- dispatch on argv[0]: the links of the build directory's farm and of our own ----
 FARM=$(e2e_reaper_farm)
 for link in "${LINKED[@]}"; do

@@ -95,8 +95,20 @@ broken "duplicate key" deploy/examples/volumes.yaml 's/^  restartPolicy: Never/&
 	"duplicate key 'restartPolicy'"
 broken "example on an unknown RuntimeClass" deploy/examples/job.yaml 's/runtimeClassName: reaper-v2/runtimeClassName: reaper/' \
 	"is not a RuntimeClass of deploy/manifests/reaper.yaml"
-broken "admission policy names another RuntimeClass" deploy/examples/restrict-runtimeclass.yaml \
-	"s/!= 'reaper-v2'/!= 'reaper'/" "no validation expression names the RuntimeClass"
+broken "admission policy names another RuntimeClass" $tpl/admission.yaml \
+	"s/!= '{{ .Values.runtimeClass.name }}'/!= 'reaper'/" "no validation expression names the RuntimeClass"
+broken "admission policy off by default" deploy/helm/reaper/values.yaml 's/^  enabled: true$/  enabled: false/' \
+	"the admission policy that limits the RuntimeClass must be on by default"
+broken "admission binding that only audits" $tpl/admission.yaml 's/validationActions: \[Deny\]/validationActions: [Audit]/' \
+	"validationActions must be [Deny]"
+broken "every taint tolerated by default" deploy/helm/reaper/values.yaml 's/^tolerations: \[\].*/tolerations: [{operator: Exists}]/' \
+	"must not tolerate every taint"
+broken "every Linux node by default" deploy/helm/reaper/values.yaml '/^  reaper.io\/enabled: "true"$/d' \
+	"node selection must be opt-in by default"
+broken "control plane by default" deploy/helm/reaper/values.yaml 's/^controlPlane: false/controlPlane: true/' \
+	"the control plane must be excluded by default"
+broken "namespace without the Pod Security label" $tpl/namespace.yaml 's/enforce: privileged/enforce: baseline/' \
+	"must carry pod-security.kubernetes.io/enforce: privileged"
 broken "Containerfile copies another build" deploy/Containerfile 's|^COPY build-musl/reaper|COPY build/reaper|' \
 	"must COPY build-musl/reaper /reaper"
 broken "settings file outside the ConfigMap mount" $tpl/daemonset.yaml \

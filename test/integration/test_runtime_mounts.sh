@@ -111,4 +111,23 @@ run_out rootro
 assert_eq "$(printf 'etc-ro\nvol-rw\nshm-rw')" "$OUT" "root.readonly"
 pass "root.readonly: read-only but for the volumes and /dev/shm"
 
+# No devices cgroup: a non-privileged container's volumes are nodev through and through, so a
+# device node a volume holds (a hostPath of /dev), or one it makes on a tmpfs volume, opens for
+# no one; a privileged container opens it, as under runc.
+mkdir -p "$T/devs"
+mknod "$T/devs/zero" c 1 5
+devcheck='head -c1 /devs/zero >/dev/null 2>&1 && echo bind-open || echo bind-refused
+mknod /scratch/zero c 1 5 && { head -c1 /scratch/zero >/dev/null 2>&1 && echo tmpfs-open || echo tmpfs-refused; }'
+tmpfs_vol='{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["dev"]}'
+new_bundle nodev sh -c "$devcheck" >/dev/null
+unprivileged nodev
+edit_config nodev "c['mounts'] += [$(bind /devs "$T/devs" rbind rw dev), $tmpfs_vol]"
+run_out nodev
+assert_eq "$(printf 'bind-refused\ntmpfs-refused')" "$OUT" "device nodes on a non-privileged container's volumes"
+new_bundle devpriv sh -c "$devcheck" >/dev/null
+edit_config devpriv "c['mounts'] += [$(bind /devs "$T/devs" rbind rw dev), $tmpfs_vol]"
+run_out devpriv
+assert_eq "$(printf 'bind-open\ntmpfs-open')" "$OUT" "device nodes on a privileged container's volumes"
+pass "a non-privileged container's volumes are nodev (even asked 'dev'); a privileged one's as asked"
+
 finish

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "ctrd_block.h"
 #include "ctrd_plan.h"
+#include "strv.h"
 #include "fsutil.h"
 #include "testlib.h"
 
@@ -169,41 +171,172 @@ END_TEST
 
 START_TEST(block_text)
 {
-	char *with = ctrd_config_runtime_block(2, "reaper-v2", true);
+	char *with = ctrd_config_runtime_block(2, "reaper-v2", true, false);
 	ck_assert_ptr_nonnull(with);
 	ck_assert(strncmp(with, CTRD_BLOCK_BEGIN, strlen(CTRD_BLOCK_BEGIN)) == 0);
 	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = "
 					   "\"io.containerd.runc.v2\"\n"));
 	ck_assert_ptr_nonnull(strstr(with, "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = "
-					   "\"io.containerd.reaper.v2\"\n" CTRD_BLOCK_END "\n"));
+					   "\"io.containerd.reaper.v2\"\n  pod_annotations = "
+					   "[\"reaper.runtime/*\"]\n" CTRD_BLOCK_END "\n"));
 	/* What the block declares, the scanner finds. */
 	char *text = NULL;
 	ck_assert_int_ge(asprintf(&text, "version = 2\n%s", with), 0);
 	struct ctrd_config c = parse_ok(text, "reaper-v2");
 	ck_assert(c.has_handler && c.has_runtimes);
 	ck_assert_str_eq(c.handler_type, REAPER_RUNTIME_TYPE);
+	/* containerd passes the annotations Reaper honours, and only those. */
+	ck_assert(ctrd_config_passes_annotation(&c, "reaper.runtime/overlay-name"));
+	ck_assert(ctrd_config_passes_annotation(&c, "reaper.runtime/dns-mode"));
+	ck_assert(!ctrd_config_passes_annotation(&c, "reaper.runtime.x/overlay-name"));
+	ck_assert(!ctrd_config_passes_annotation(&c, "io.kubernetes.cri.sandbox-id"));
 	ctrd_config_clear(&c);
 	free(text);
-	free(with);
+	/* An entry written before pod_annotations, or another handler's, passes nothing. */
+	c = parse_ok("version = 2\n[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n  runtime_type = "
+		     "\"io.containerd.reaper.v2\"\n[" CRI2 ".containerd.runtimes.other]\n"
+		     "  pod_annotations = [\"*\"]\n",
+		     "reaper-v2");
+	ck_assert(!ctrd_config_passes_annotation(&c, "reaper.runtime/overlay-name"));
+	ctrd_config_clear(&c);
 
-	char *v3 = ctrd_config_runtime_block(3, "rt", false);
+	char *v3 = ctrd_config_runtime_block(3, "rt", false, true);
 	ck_assert_ptr_null(strstr(v3, "runc"));
 	ck_assert_ptr_nonnull(strstr(v3, "[" CRI3 ".containerd.runtimes.\"rt\"]"));
+	/* A file of its own: its version line goes between the markers, so --uninstall takes it too. */
+	ck_assert(strncmp(strchr(v3, '\n') + 1, "version = 3\n\n", 13) == 0);
 	free(v3);
-	ck_assert_ptr_null(ctrd_config_runtime_block(2, "bad\"name", false));
-	ck_assert_ptr_null(ctrd_config_runtime_block(9, "rt", false));
+	/* The hand-edit text: the same entry, no markers (nothing --uninstall would take). */
+	char *entry = ctrd_config_runtime_entry(2, "reaper-v2", true, false);
+	ck_assert_ptr_null(strstr(entry, "BEGIN"));
+	ck_assert_ptr_nonnull(strstr(with, entry));
+	free(entry);
+	free(with);
+	ck_assert_ptr_null(ctrd_config_runtime_block(2, "bad\"name", false, false));
+	ck_assert_ptr_null(ctrd_config_runtime_block(9, "rt", false, false));
 	ck_assert(!ctrd_config_handler_valid(""));
 	ck_assert(!ctrd_config_handler_valid("a/b"));
 	ck_assert(ctrd_config_handler_valid("reaper-v2.x_1"));
 }
 END_TEST
 
-START_TEST(remove_block_last_occurrence)
+/* ctrd_block_remove over TEXT, the block appended as install does (SEP, then the block). */
+static char *unblock(const char *text, const char *recorded, int version, bool elsewhere, bool *intact,
+		     char ***notes)
 {
-	char *out = ctrd_config_remove_block("a\nBLOCK\nb\nBLOCK\n", "BLOCK\n");
-	ck_assert_str_eq(out, "a\nBLOCK\nb\n");
+	struct ctrd_unblock u;
+	struct error *err = NULL;
+	ck_assert_msg(ctrd_block_remove(text, recorded, version, elsewhere, false, &u, &err) == 0, "%s",
+		      err_message(err));
+	ck_assert_msg(u.found, "block not found in %s", text);
+	if (intact != NULL)
+		*intact = u.intact;
+	char *out = u.text;
+	u.text = NULL;
+	if (notes != NULL) {
+		*notes = u.notes;
+		u.notes = NULL;
+	}
+	ctrd_unblock_clear(&u);
+	return out;
+}
+
+static char *appended(const char *base, const char *recorded)
+{
+	char *t = NULL;
+	ck_assert_int_ge(asprintf(&t, "%s%s", base, recorded), 0);
+	return t;
+}
+
+START_TEST(unblock_restores_byte_for_byte)
+{
+	char *block = ctrd_config_runtime_block(2, "reaper-v2", true, false);
+	char *recorded = NULL;
+	ck_assert_int_ge(asprintf(&recorded, "\n%s", block), 0);
+	const char *base = "version = 2\n[" CRI2 "]\n  sandbox_image = \"x\"\n";
+	char *file = appended(base, recorded);
+	bool intact = false;
+	char *out = unblock(file, recorded, 2, false, &intact, NULL);
+	ck_assert(intact);
+	ck_assert_str_eq(out, base);
 	free(out);
-	ck_assert_ptr_null(ctrd_config_remove_block("a\n", "BLOCK"));
+	free(file);
+	/* An operator's table after the block stays, and so does the rest, byte for byte. */
+	ck_assert_int_ge(asprintf(&file, "%s%s[grpc]\n  uid = 0\n", base, recorded), 0);
+	out = unblock(file, recorded, 2, false, NULL, NULL);
+	ck_assert_str_eq(out, "version = 2\n[" CRI2 "]\n  sandbox_image = \"x\"\n[grpc]\n  uid = 0\n");
+	free(out);
+	free(file);
+	/* The recorded block is not there: nothing is guessed. */
+	struct ctrd_unblock u;
+	ck_assert_int_eq(ctrd_block_remove(base, recorded, 2, false, false, &u, NULL), 0);
+	ck_assert(!u.found);
+	ck_assert_ptr_null(u.text);
+	ctrd_unblock_clear(&u);
+	free(recorded);
+	free(block);
+}
+END_TEST
+
+START_TEST(unblock_keeps_what_an_operator_added)
+{
+	char *block = ctrd_config_runtime_block(2, "reaper-v2", true, true);
+	/* A line added under Reaper's runc table: the table stays with it; the handler goes. */
+	const char *runc_type = "  runtime_type = \"io.containerd.runc.v2\"\n";
+	char *file = strdup(block);
+	char *at = strstr(file, runc_type) + strlen(runc_type);
+	char *edited = NULL;
+	ck_assert_int_ge(asprintf(&edited,
+				  "%.*s  [" CRI2 ".containerd.runtimes.runc.options]\n    SystemdCgroup = "
+				  "true\n%s",
+				  (int)(at - file), file, at),
+			 0);
+	bool intact = true;
+	char **notes = NULL;
+	char *out = unblock(edited, block, 2, false, &intact, &notes);
+	ck_assert(!intact);
+	ck_assert_msg(strstr(out, "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "SystemdCgroup = true") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "reaper-v2") == NULL && strstr(out, "BEGIN") == NULL, "%s", out);
+	/* The file still sets something: its version line stays too. */
+	ck_assert_msg(strncmp(out, "version = 2\n", 12) == 0, "%s", out);
+	ck_assert_ptr_nonnull(notes[0]);
+	strv_free(notes);
+	free(out);
+	free(edited);
+	free(file);
+
+	/* Options for runc added after the block: Reaper's runc entry stays (they name runc). */
+	ck_assert_int_ge(asprintf(&edited,
+				  "%s[" CRI2 ".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n",
+				  block),
+			 0);
+	out = unblock(edited, block, 2, false, &intact, NULL);
+	ck_assert(intact);
+	ck_assert_msg(strstr(out, "runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"") != NULL, "%s",
+		      out);
+	ck_assert_msg(strstr(out, "reaper-v2") == NULL, "%s", out);
+	free(out);
+	free(edited);
+
+	/* Another runtime declared elsewhere since: runc stays, or the list would lose it. */
+	out = unblock(block, block, 2, true, NULL, NULL);
+	ck_assert_msg(strstr(out, "runtimes.runc]") != NULL && strstr(out, "version = 2") != NULL, "%s", out);
+	free(out);
+	/* Nothing else anywhere: all of it goes, version line included. */
+	out = unblock(block, block, 2, false, NULL, NULL);
+	ck_assert_str_eq(out, "");
+	free(out);
+	/* A record of an older reaper: the version line before the markers. */
+	char *old = NULL;
+	char *old_block = ctrd_config_runtime_block(2, "reaper-v2", true, false);
+	ck_assert_int_ge(asprintf(&old, "version = 2\n\n%s", old_block), 0);
+	out = unblock(old, old, 2, false, NULL, NULL);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(old);
+	free(old_block);
+	free(block);
 }
 END_TEST
 
@@ -267,7 +400,8 @@ START_TEST(plan_missing_file)
 	struct ctrd_plan plan = plan_ok("reaper-v2");
 	ck_assert_int_eq(plan.placement, CTRD_PLACE_CREATE);
 	assert_path(plan.path, "/etc/containerd/config.toml");
-	ck_assert(strncmp(plan.text, "version = 2\n\n" CTRD_BLOCK_BEGIN, 13 + strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert(strncmp(plan.text, CTRD_BLOCK_BEGIN, strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, ")\nversion = 2\n\n"));
 	ck_assert_ptr_nonnull(strstr(plan.text, "runtimes.runc]"));
 	ctrd_plan_clear(&plan);
 }
@@ -311,7 +445,7 @@ START_TEST(plan_v2_imports_dropin)
 	struct ctrd_plan plan = plan_ok("reaper-v2");
 	ck_assert_int_eq(plan.placement, CTRD_PLACE_DROPIN);
 	assert_path(plan.path, "/etc/containerd/conf.d/reaper.toml");
-	ck_assert(strncmp(plan.text, "version = 2\n\n", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, ")\nversion = 2\n\n"));
 	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI2 ".containerd.runtimes.runc]"));
 	ctrd_plan_clear(&plan);
 }
@@ -337,7 +471,10 @@ START_TEST(plan_v2_imported_cri_refused)
 	put("/etc/containerd/conf.d/50-mirrors.toml",
 	    "[" CRI2 ".registry]\n  config_path = \"/etc/certs.d\"\n");
 	char *msg = plan_error(ERR_UNSUPPORTED);
-	ck_assert_msg(strstr(msg, "conf.d/50-mirrors.toml") != NULL && strstr(msg, CTRD_BLOCK_BEGIN) != NULL,
+	/* The text to add by hand has no markers: --uninstall would not remove it. */
+	ck_assert_msg(strstr(msg, "conf.d/50-mirrors.toml") != NULL &&
+			      strstr(msg, CTRD_BLOCK_BEGIN) == NULL &&
+			      strstr(msg, "runtimes.\"reaper-v2\"]") != NULL,
 		      "%s", msg);
 	free(msg);
 }
@@ -350,7 +487,7 @@ START_TEST(plan_v3_dropin_and_append)
 	struct ctrd_plan plan = plan_ok("reaper-v2");
 	ck_assert_int_eq(plan.placement, CTRD_PLACE_DROPIN);
 	ck_assert_int_eq(plan.version, 3);
-	ck_assert(strncmp(plan.text, "version = 3\n\n", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, ")\nversion = 3\n\n"));
 	ck_assert_ptr_nonnull(strstr(plan.text, "[" CRI3 ".containerd.runtimes.\"reaper-v2\"]"));
 	ctrd_plan_clear(&plan);
 
@@ -405,8 +542,8 @@ START_TEST(plan_empty_and_unknown_version)
 	put("/etc/containerd/config.toml", "# managed elsewhere\n");
 	struct ctrd_plan plan = plan_ok("reaper-v2");
 	ck_assert_int_eq(plan.placement, CTRD_PLACE_APPEND);
-	ck_assert(strncmp(plan.text, "\nversion = 2\n\n" CTRD_BLOCK_BEGIN, 14 + strlen(CTRD_BLOCK_BEGIN)) ==
-		  0);
+	ck_assert(strncmp(plan.text, "\n" CTRD_BLOCK_BEGIN, 1 + strlen(CTRD_BLOCK_BEGIN)) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, ")\nversion = 2\n\n"));
 	ctrd_plan_clear(&plan);
 
 	put("/etc/containerd/config.toml", "version = 9\n");
@@ -416,43 +553,97 @@ START_TEST(plan_empty_and_unknown_version)
 }
 END_TEST
 
-START_TEST(reaper_handlers_across_imports)
+START_TEST(files_across_imports)
 {
 	put("/etc/containerd/config.toml",
 	    "version = 2\nimports = [\"conf.d/*.toml\"]\n"
 	    "[" CRI2 ".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
-	    "[" CRI2 ".containerd.runtimes.fast]\n  runtime_type = \"io.containerd.reaper.v2\"\n");
+	    "[" CRI2 ".containerd.runtimes.fast]\n  runtime_type = \"io.containerd.reaper.v2\"\n"
+	    "[" CRI2 ".containerd]\n  default_runtime_name = \"runc\"\n");
 	put("/etc/containerd/conf.d/reaper.toml", "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n"
 						  "  runtime_type = 'io.containerd.reaper.v2'\n");
-	char **handlers = NULL, **files = NULL;
-	bool exists = false;
+	struct ctrd_files f;
 	struct error *err = NULL;
-	ck_assert_int_eq(ctrd_plan_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
-						   &exists, &err),
-			 0);
-	ck_assert(exists);
-	ck_assert_str_eq(handlers[0], "fast");
-	assert_path(files[0], "/etc/containerd/config.toml");
-	ck_assert_str_eq(handlers[1], "reaper-v2");
-	assert_path(files[1], "/etc/containerd/conf.d/reaper.toml");
-	ck_assert_ptr_null(handlers[2]);
-	for (size_t i = 0; handlers[i] != NULL; i++) {
-		free(handlers[i]);
-		free(files[i]);
-	}
-	free(handlers);
-	free(files);
+	ck_assert_int_eq(ctrd_files_load(host, "/etc/containerd/config.toml", NULL, &f, &err), 0);
+	ck_assert(f.root_exists);
+	ck_assert_int_eq(f.n, 2);
+	ck_assert_str_eq(f.files[0].cfg.reaper_handlers[0], "fast");
+	ck_assert_str_eq(f.files[0].cfg.default_runtime, "runc");
+	ck_assert(ctrd_config_types(&f.files[0].cfg, "runc") &&
+		  ctrd_config_declares(&f.files[0].cfg, "fast"));
+	assert_path(f.files[0].path, "/etc/containerd/config.toml");
+	ck_assert_str_eq(f.files[1].cfg.reaper_handlers[0], "reaper-v2");
+	assert_path(f.files[1].path, "/etc/containerd/conf.d/reaper.toml");
+	assert_path(f.dropin_dir, "/etc/containerd/conf.d");
+	ck_assert_ptr_nonnull(strstr(f.sources, "reaper.toml"));
+	ctrd_files_clear(&f);
 
 	char *root = fs_path_under(host, "/etc/containerd/config.toml");
 	unlink(root);
 	free(root);
-	ck_assert_int_eq(ctrd_plan_reaper_handlers(host, "/etc/containerd/config.toml", &handlers, &files,
-						   &exists, &err),
-			 0);
-	ck_assert(!exists);
-	ck_assert_ptr_null(handlers[0]);
-	free(handlers);
-	free(files);
+	ck_assert_int_eq(ctrd_files_load(host, "/etc/containerd/config.toml", NULL, &f, &err), 0);
+	ck_assert(!f.root_exists);
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_ptr_null(f.files[0].cfg.reaper_handlers[0]);
+	ctrd_files_clear(&f);
+}
+END_TEST
+
+/* A node's absolute symlinks resolve inside its root, not in the reader's. */
+START_TEST(files_through_the_nodes_symlinks)
+{
+	put("/var/lib/cfg/config.toml", "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n");
+	put("/srv/dropins/reaper.toml", "[" CRI2 ".containerd.runtimes.\"reaper-v2\"]\n"
+					"  runtime_type = 'io.containerd.reaper.v2'\n");
+	char *dir = fs_path_under(host, "/etc/containerd");
+	struct error *err = NULL;
+	ck_assert_int_eq(fs_mkdir_p(dir, 0755, &err), 0);
+	char *link = fs_path_under(host, "/etc/containerd/config.toml");
+	ck_assert_int_eq(symlink("/var/lib/cfg/config.toml", link), 0);
+	free(link);
+	link = fs_path_under(host, "/etc/containerd/conf.d");
+	ck_assert_int_eq(symlink("/srv/dropins", link), 0);
+	free(link);
+	free(dir);
+	struct ctrd_plan plan = plan_ok("reaper-v2");
+	ck_assert_int_eq(plan.placement, CTRD_PLACE_NONE);
+	assert_path(plan.path, "/srv/dropins/reaper.toml");
+	ctrd_plan_clear(&plan);
+}
+END_TEST
+
+/* The same files give the same plan; a changed byte anywhere read gives another. */
+START_TEST(plan_same_sees_every_file)
+{
+	put("/etc/containerd/config.toml",
+	    "version = 2\nimports = [\"conf.d/*.toml\"]\n[" CRI2 "]\n  x = 1\n");
+	put("/etc/containerd/conf.d/10-a.toml", "version = 2\n");
+	struct ctrd_plan a = plan_ok("reaper-v2"), b = plan_ok("reaper-v2");
+	ck_assert(ctrd_plan_same(&a, &b));
+	ctrd_plan_clear(&b);
+	put("/etc/containerd/conf.d/10-a.toml", "version = 2\n# edited\n");
+	b = plan_ok("reaper-v2");
+	ck_assert_int_eq(b.placement, a.placement);
+	ck_assert(!ctrd_plan_same(&a, &b));
+	ctrd_plan_clear(&b);
+	put("/etc/containerd/conf.d/20-new.toml", "version = 2\n");
+	b = plan_ok("reaper-v2");
+	ck_assert(!ctrd_plan_same(&a, &b));
+	ctrd_plan_clear(&b);
+	ctrd_plan_clear(&a);
+}
+END_TEST
+
+/* A file at the drop-in's path that does not declare the handler is not Reaper's: refused. */
+START_TEST(plan_refuses_a_foreign_dropin)
+{
+	put("/etc/containerd/config.toml", "version = 3\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n");
+	put("/etc/containerd/conf.d/reaper.toml", "version = 3\n# someone else's\n");
+	char *msg = plan_error(ERR_EXISTS);
+	ck_assert_msg(strstr(msg, "conf.d/reaper.toml exists") != NULL &&
+			      strstr(msg, "never overwritten") != NULL,
+		      "%s", msg);
+	free(msg);
 }
 END_TEST
 
@@ -468,7 +659,8 @@ int main(void)
 	tcase_add_test(parse, parse_empty_and_comments);
 	tcase_add_test(parse, parse_garbage);
 	tcase_add_test(parse, block_text);
-	tcase_add_test(parse, remove_block_last_occurrence);
+	tcase_add_test(parse, unblock_restores_byte_for_byte);
+	tcase_add_test(parse, unblock_keeps_what_an_operator_added);
 	suite_add_tcase(s, parse);
 	TCase *plan = tcase_create("plan");
 	tcase_add_checked_fixture(plan, setup, teardown);
@@ -482,7 +674,10 @@ int main(void)
 	tcase_add_test(plan, plan_existing_handler);
 	tcase_add_test(plan, plan_garbage_file);
 	tcase_add_test(plan, plan_empty_and_unknown_version);
-	tcase_add_test(plan, reaper_handlers_across_imports);
+	tcase_add_test(plan, files_across_imports);
+	tcase_add_test(plan, files_through_the_nodes_symlinks);
+	tcase_add_test(plan, plan_same_sees_every_file);
+	tcase_add_test(plan, plan_refuses_a_foreign_dropin);
 	suite_add_tcase(s, plan);
 	return testlib_run(s);
 }

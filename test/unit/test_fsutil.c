@@ -589,6 +589,51 @@ START_TEST(path_under_joins_without_doubled_slashes)
 }
 END_TEST
 
+/* A node's links resolve as the node sees them: an absolute target starts again at the root,
+ * ".." stops there, what does not exist is appended as given. */
+START_TEST(resolve_in_root_follows_links_inside_the_root)
+{
+	char *root = realpath(testlib_test_dir(), NULL);
+	char *p = NULL;
+	ck_assert_int_ge(asprintf(&p, "%s/var/lib/cfg", root), 0);
+	struct error *err = NULL;
+	ck_assert_int_eq(fs_mkdir_p(p, 0755, &err), 0);
+	free(p);
+	ck_assert_int_ge(asprintf(&p, "%s/etc", root), 0);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	free(p);
+	ck_assert_int_ge(asprintf(&p, "%s/etc/containerd", root), 0);
+	ck_assert_int_eq(symlink("/var/lib/cfg", p), 0);
+	free(p);
+	ck_assert_int_ge(asprintf(&p, "%s/etc/up", root), 0);
+	ck_assert_int_eq(symlink("../../../../var", p), 0);
+	free(p);
+	ck_assert_int_ge(asprintf(&p, "%s/var/lib/cfg/dangling", root), 0);
+	ck_assert_int_eq(symlink("/nowhere/x", p), 0);
+	free(p);
+	const char *cases[][2] = {{"/etc/containerd/config.toml", "/var/lib/cfg/config.toml"},
+				  {"/etc/containerd", "/var/lib/cfg"},
+				  {"etc/up/lib", "/var/lib"},
+				  {"/etc/containerd/dangling", "/var/lib/cfg/dangling"},
+				  {"/missing/a/b", "/missing/a/b"},
+				  {"/", ""}};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *got = NULL, *want = NULL;
+		ck_assert_msg(fs_resolve_in_root(root, cases[i][0], &got, &err) == 0, "%s: %s", cases[i][0],
+			      err_message(err));
+		ck_assert_int_ge(asprintf(&want, "%s%s", root, cases[i][1]), 0);
+		ck_assert_str_eq(got, want);
+		free(got);
+		free(want);
+	}
+	char *got = NULL;
+	ck_assert_int_eq(fs_resolve_in_root("/", "/etc/../etc", &got, &err), 0);
+	ck_assert_str_eq(got, "/etc");
+	free(got);
+	free(root);
+}
+END_TEST
+
 /* In a child: arrange 21 fds (more than the 16 the first version handled), then report for each
  * of fds 0..29 whether it is open and not close-on-exec ('o'), close-on-exec ('c') or closed
  * ('-'), and what the arranged ones above 2 read. */
@@ -644,6 +689,7 @@ int main(void)
 	TCase *tc = tcase_create("fsutil");
 	testlib_use_scratch(tc, TESTLIB_UMASK_022);
 	tcase_add_test(tc, mkdir_p_creates_every_level_with_the_mode);
+	tcase_add_test(tc, resolve_in_root_follows_links_inside_the_root);
 	tcase_add_test(tc, mkdir_p_of_existing_directories_is_fine);
 	tcase_add_test(tc, mkdir_p_with_a_file_in_the_way_fails);
 	tcase_add_test(tc, mkdir_p_of_an_empty_path_fails);
