@@ -8,11 +8,13 @@
 #     namespaces (G groups), and the proportional set size (PSS) of everything Reaper runs for them
 #     (shims, monitors, pause, not the workloads) divided by N.
 # Usage: bench/groups.sh [RUNS] [PODS] [NAMESPACES]   (default 30, 200, 20; root; TMPDIR on a
-# tmpfs keeps fsync out of part 1)
+# tmpfs keeps fsync out of part 1). REAPER_BIN: the reaper to measure (default build-musl/reaper,
+# the release binary; third_party/build-musl.sh builds it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30} pods=${2:-200} namespaces=${3:-20}
-export REAPER_BIN=${REAPER_BIN:-$top/build/reaper}
+export REAPER_BIN=${REAPER_BIN:-$top/build-musl/reaper}
+[[ -x $REAPER_BIN ]] || { echo "no reaper binary at $REAPER_BIN (third_party/build-musl.sh, or set REAPER_BIN)" >&2; exit 1; }
 reaper=$(readlink -f "$REAPER_BIN")
 runc=$(command -v runc)
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }

@@ -5,6 +5,7 @@
 # order, so drift in the machine's load hits both alike).
 #
 #   bench/runtime.sh [ITERATIONS] [WARMUP]      (root; default 100 and 5)
+#   REAPER_BENCH_JSON=FILE bench/runtime.sh ...  also write the figures to FILE as JSON
 #
 # Two ways to run a container, each timed end to end with a monotonic clock:
 #   lifecycle  create --pid-file, start, wait for the process to exit (a pidfd taken at create),
@@ -16,7 +17,8 @@
 # cold create is reported on its own. Prints median and p90 in ms and the reaper/runc ratios.
 #
 # Environment: TMPDIR (where the bundle and the states go: a tmpfs, as /run is on a node),
-# REAPER_BIN (default: build/reaper of this checkout), RUNC (default: runc),
+# REAPER_BIN (default: build-musl/reaper of this checkout, the release binary that ships; build
+# it with third_party/build-musl.sh), RUNC (default: runc),
 # REAPER_BASELINE (another reaper binary, e.g. the previous commit's: measured in the same run,
 # with its own state and overlay, and reported as reaper/baseline ratios).
 set -euo pipefail
@@ -24,12 +26,12 @@ set -euo pipefail
 iterations=${1:-100}
 warmup=${2:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
-reaper=$(readlink -f "${REAPER_BIN:-$here/build/reaper}")
+reaper=$(readlink -f "${REAPER_BIN:-$here/build-musl/reaper}")
 runc=$(command -v "${RUNC:-runc}") || { echo "runc not found" >&2; exit 1; }
 busybox=$(command -v busybox) || { echo "busybox (busybox-static) not found" >&2; exit 1; }
 python=/usr/bin/python3
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-[[ -x $reaper ]] || { echo "no reaper binary at $reaper (build first, or set REAPER_BIN)" >&2; exit 1; }
+[[ -x $reaper ]] || { echo "no reaper binary at $reaper (third_party/build-musl.sh, or set REAPER_BIN)" >&2; exit 1; }
 baseline=${REAPER_BASELINE:+$(readlink -f "$REAPER_BASELINE")}
 [[ -z $baseline || -x $baseline ]] || { echo "no reaper binary at $REAPER_BASELINE" >&2; exit 1; }
 
@@ -73,11 +75,11 @@ c["process"]["terminal"] = False
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 EOF
 
-"$python" - "$iterations" "$warmup" "$dir" "$runc" "$baseline" <<'EOF'
-import ctypes, os, select, statistics, subprocess, sys, time
+"$python" - "$iterations" "$warmup" "$dir" "$runc" "$baseline" "${REAPER_BENCH_JSON:-}" <<'EOF'
+import ctypes, json, os, select, statistics, subprocess, sys, time
 
 iterations, warmup = int(sys.argv[1]), int(sys.argv[2])
-d, runc, baseline = sys.argv[3], sys.argv[4], sys.argv[5]
+d, runc, baseline, json_out = sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 PR_SET_CHILD_SUBREAPER = 36
 if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
     sys.exit("cannot become a child subreaper")
@@ -180,9 +182,16 @@ while time.monotonic() < deadline:
             time.sleep(0.01)
     except ChildProcessError:
         break
+figures = {"iterations": iterations, "warmup": warmup, "cold_create_ms": cold, "ms": {}, "ratios": {}}
 for mode, times in results.items():
+    figures["ms"][mode] = {rt: {"median": statistics.median(t), "p90": p90(t)} for rt, t in times.items()}
     for other in names[0:1] + names[2:]:
         median_ratio = statistics.median(times["reaper"]) / statistics.median(times[other])
         p90_ratio = p90(times["reaper"]) / p90(times[other])
         print(f"{mode}: reaper/{other} median {median_ratio:.2f}x, p90 {p90_ratio:.2f}x")
+        figures["ratios"][f"{mode} median reaper/{other}"] = median_ratio
+        figures["ratios"][f"{mode} p90 reaper/{other}"] = p90_ratio
+if json_out:
+    with open(json_out, "w") as f:
+        json.dump(figures, f, indent=1)
 EOF

@@ -3,11 +3,14 @@
 # Reaper's shim against containerd-shim-runc-v2, measured in the same run on the same private
 # containerd: the wall time of `ctr run --rm IMAGE ID /bin/true` (median and p90 over N runs, runs
 # of the two runtimes interleaved) and the resident memory of an idle shim holding one sleeping
-# task. Usage: bench/shim.sh [N]   (default 50; needs root and a built build/reaper)
+# task. Usage: bench/shim.sh [N]   (default 50; needs root). REAPER_BIN: the reaper to measure
+# (default build-musl/reaper, the release binary; third_party/build-musl.sh builds it).
+# REAPER_BENCH_JSON=FILE also writes the figures to FILE as JSON.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-50}
-export REAPER_BIN=${REAPER_BIN:-$top/build/reaper}
+export REAPER_BIN=${REAPER_BIN:-$top/build-musl/reaper}
+[[ -x $REAPER_BIN ]] || { echo "no reaper binary at $REAPER_BIN (third_party/build-musl.sh, or set REAPER_BIN)" >&2; exit 1; }
 source "$top/test/e2e/lib/containerd.sh"
 source "$top/test/e2e/lib/image.sh"
 e2e_require_root
@@ -54,3 +57,17 @@ for rt in reaper runc; do
 	ctrd task rm -f "$(e2e_id "idle$rt")" >/dev/null 2>&1 || true
 	ctrd container rm "$(e2e_id "idle$rt")" >/dev/null 2>&1 || true
 done
+if [[ -n ${REAPER_BENCH_JSON:-} ]]; then
+	/usr/bin/python3 - "$REAPER_BENCH_JSON" "$runs" "$reaper_med" "$reaper_p90" "$runc_med" "$runc_p90" \
+		"$reaper_rss" "$runc_rss" <<'EOF'
+import json, sys
+out, runs = sys.argv[1], int(sys.argv[2])
+rm, rp, cm, cp, rr, cr = map(float, sys.argv[3:9])
+json.dump({"runs": runs,
+           "ms": {"ctr run --rm": {"reaper": {"median": rm, "p90": rp}, "runc": {"median": cm, "p90": cp}}},
+           "rss_kib": {"reaper": rr, "runc": cr},
+           "ratios": {"ctr run median reaper/runc": rm / cm, "ctr run p90 reaper/runc": rp / cp,
+                      "idle shim rss reaper/runc": rr / cr}},
+          open(out, "w"), indent=1)
+EOF
+fi

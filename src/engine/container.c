@@ -80,7 +80,8 @@ static int check_request(const struct runtime *rt, const struct create_options *
 	if (check_preserved_fds(o, err) < 0)
 		return -1;
 	if (o->exec_id == NULL) {
-		if (o->bundle == NULL)
+		/* An empty bundle would read /config.json. */
+		if (o->bundle == NULL || *o->bundle == '\0')
 			return err_new(err, ERR_INVALID, "create %s: no bundle given", o->id);
 		if (spec_load(o->bundle, spec, err) < 0 || pod_settings_read(spec, settings, err) < 0 ||
 		    security_check_spec(spec, err) < 0)

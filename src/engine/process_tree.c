@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -179,6 +181,19 @@ static int collect(const struct runtime *rt, const char *id, const char *exec_id
 	return rc < 0 ? -1 : add_lingering(rt, id, m, err);
 }
 
+/* A process that shares a monitor's address space is that monitor itself, not the container: a
+ * sanitizer's leak check clones such a helper when a monitor exits, and a SIGKILL to it (CRI's
+ * Kill all=true right after the exit) left the monitor spinning for ever, waiting for its helper.
+ * A workload cannot share a monitor's memory (it is forked and exec'd). */
+static bool part_of_a_monitor(pid_t pid, const struct proc_id *monitors, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (syscall(SYS_kcmp, monitors[i].pid, pid, KCMP_VM, 0, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The main processes and every descendant of the monitors and mains, each with its identity. */
 static int tree_of(const struct members *m, struct proc_id **ids, size_t *n, struct error **err)
 {
@@ -202,6 +217,12 @@ static int tree_of(const struct members *m, struct proc_id **ids, size_t *n, str
 	free(roots);
 	if (rc < 0)
 		return -1;
+	size_t kept = 0;
+	for (size_t i = 0; i < n_found; i++) {
+		if (!part_of_a_monitor(found[i].pid, m->monitors, m->n_monitors))
+			found[kept++] = found[i];
+	}
+	n_found = kept;
 	/* Mains are descendants of their monitors; add those whose monitor is gone. */
 	struct proc_id *all = realloc(found, (n_found + m->n_mains + 1) * sizeof(*all));
 	if (all == NULL) {

@@ -20,6 +20,9 @@
 #include "stats.h"
 #include "version.h"
 
+/* The kernel's signals are 1..64 (_NSIG - 1 on Linux); 0 checks that the process exists. */
+#define SIGNAL_MAX 64
+
 /* musl defines stdin, stdout and stderr as macros; the protobuf fields bear the same names, and
  * nothing here uses the C streams. */
 #undef stdin
@@ -57,8 +60,23 @@ static const char *exec_or_null(const char *exec_id)
 	return exec_id && *exec_id ? exec_id : NULL;
 }
 
+/* A malformed id is the caller's mistake (INVALID_ARGUMENT); a well-formed id of nothing is
+ * NOT_FOUND. exec_id may be empty (the init process) unless required. */
+static bool valid_ids(struct ttrpc_call *call, const char *id, const char *exec_id, bool exec_required)
+{
+	struct error *err = NULL;
+	if (state_validate_id("id", id, &err) < 0 ||
+	    ((exec_required || exec_or_null(exec_id)) && state_validate_id("exec id", exec_id, &err) < 0)) {
+		shim_fail(call, err);
+		return false;
+	}
+	return true;
+}
+
 static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const char *id, const char *exec_id)
 {
+	if (!valid_ids(call, id, exec_id, false))
+		return NULL;
 	struct process *p = shim_find_process(shim, id, exec_or_null(exec_id));
 	if (p == NULL)
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "%s %s not found",
@@ -73,7 +91,7 @@ static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const 
  * the pod is served meanwhile. A process has at most one such call pending; Start and Delete of a
  * busy process fail with FAILED_PRECONDITION. */
 
-enum pending_kind { PENDING_CREATE, PENDING_EXEC, PENDING_START, PENDING_DELETE };
+enum pending_kind { PENDING_CREATE, PENDING_EXEC, PENDING_START, PENDING_DELETE, PENDING_UNDO };
 
 struct pending {
 	enum pending_kind kind;
@@ -85,6 +103,7 @@ struct pending {
 	struct create_options opts; /* create and exec */
 	char *process_json;         /* exec */
 	struct proc_state st;       /* create and exec: the new record */
+	struct error *undo_err;     /* create and exec: why the created process is being deleted */
 	pid_t pid;                  /* start */
 };
 
@@ -105,6 +124,7 @@ static void pending_free(struct pending *pd)
 	op_free(pd->op);
 	free(pd->process_json);
 	proc_state_free(&pd->st);
+	err_free(&pd->undo_err);
 	free(pd);
 }
 
@@ -142,6 +162,35 @@ static void create_failed(struct pending *pd, struct error *err)
 	pending_free(pd);
 	shim_remove_process(shim, p);
 	shim_fail(call, err);
+}
+
+/* Created, but unusable (its terminal or exit cannot be had): delete it again, without waiting on
+ * the loop, then fail the call. Its exit is no longer watched: it was never announced created. */
+static void create_undo(struct pending *pd, struct error *err)
+{
+	struct process *p = pd->p;
+	struct op *op;
+	struct error *del_err = NULL;
+	if (p->exit_fd >= 0) {
+		loop_remove(pd->shim->loop, p->exit_fd);
+		close(p->exit_fd);
+		p->exit_fd = -1;
+	}
+	if (container_delete_begin(&pd->shim->rt, p->task->id, p->exec_id, true, NULL, &op, &del_err) < 0) {
+		log_error("%s", err_message(del_err));
+		err_free(&del_err);
+		create_failed(pd, err);
+		return;
+	}
+	pd->kind = PENDING_UNDO;
+	pd->undo_err = err;
+	pd->op = op;
+	if (op_drive(op, pd->shim->loop, on_op_done, pd, &del_err) < 0) {
+		log_error("%s", err_message(del_err));
+		err_free(&del_err);
+		pd->undo_err = NULL;
+		create_failed(pd, err);
+	}
 }
 
 static void create_spawn(struct pending *pd)
@@ -204,7 +253,7 @@ static void create_done(struct pending *pd)
 	for (int i = 0; i < 3; i++)
 		p->stdio_paths[i] = strdup(pd->opts.stdio_paths[i] ? pd->opts.stdio_paths[i] : "");
 	if (shim_watch_exit(shim, p, &err) < 0 || shim_io_created(p->io, &err) < 0) {
-		create_failed(pd, err);
+		create_undo(pd, err);
 		return;
 	}
 	struct ttrpc_call *call = pd->call;
@@ -229,6 +278,13 @@ static void handle_create(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__CreateTaskRequest *r = (const void *)msg;
 	log_debug("create %s", r->id);
+	if (!valid_ids(call, r->id, NULL, false))
+		return;
+	if (*r->checkpoint || *r->parent_checkpoint) {
+		ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "create %s: Reaper cannot restore a checkpoint",
+				r->id);
+		return;
+	}
 	if (shim_find_task(shim, r->id) != NULL) {
 		ttrpc_call_fail(call, TTRPC_ALREADY_EXISTS, "task %s already exists", r->id);
 		return;
@@ -384,6 +440,10 @@ static void handle_kill(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 	struct process *p = lookup(shim, call, r->id, r->exec_id);
 	if (p == NULL)
 		return;
+	if (r->signal > SIGNAL_MAX) {
+		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "kill %s: no signal %u", r->id, r->signal);
+		return;
+	}
 	if (p->status == PROC_STOPPED) {
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "process %s already finished",
 				exec_or_null(r->exec_id) ? r->exec_id : r->id);
@@ -454,6 +514,12 @@ static void handle_delete(struct ttrpc_call *call, const ProtobufCMessage *msg, 
 				exec_or_null(r->exec_id) ? r->exec_id : r->id);
 		return;
 	}
+	/* An exit not announced yet (output still draining) goes out before the delete. */
+	shim_announce_exit(p);
+	if (p->exec_id == NULL) {
+		for (struct process *e = p->task->execs; e != NULL; e = e->next)
+			shim_announce_exit(e);
+	}
 	struct pending *pd = pending_new(PENDING_DELETE, shim, p, call);
 	if (pd == NULL) {
 		ttrpc_call_fail(call, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
@@ -490,6 +556,16 @@ static void on_op_done(struct op *op, int rc, struct error *err, void *data)
 	case PENDING_DELETE:
 		delete_done(pd, rc, err);
 		break;
+	case PENDING_UNDO: {
+		struct error *why = pd->undo_err;
+		pd->undo_err = NULL;
+		if (rc < 0) {
+			log_error("%s", err_message(err));
+			err_free(&err);
+		}
+		create_failed(pd, why);
+		break;
+	}
 	}
 }
 
@@ -498,6 +574,8 @@ static void handle_exec(struct ttrpc_call *call, const ProtobufCMessage *msg, vo
 	struct shim *shim = the_shim(data);
 	const Containerd__Task__V2__ExecProcessRequest *r = (const void *)msg;
 	log_debug("exec %s", r->id);
+	if (!valid_ids(call, r->id, r->exec_id, true))
+		return;
 	struct task *t = shim_find_task(shim, r->id);
 	if (t == NULL) {
 		ttrpc_call_fail(call, TTRPC_NOT_FOUND, "task %s not found", r->id);

@@ -34,6 +34,8 @@ struct process {
 	struct pending *pending; /* at most one call under way */
 	bool starting;           /* a Start is under way: an exit waits for it (start before exit) */
 	bool exit_deferred;      /* the exit that came meanwhile */
+	bool exit_unannounced;   /* exited (STOPPED), but the exit is not published nor Waits answered
+				    yet: containerd is still reading the output */
 	struct process *next;    /* the task's exec list */
 };
 
@@ -75,6 +77,9 @@ void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call);
 /* p's monitor has recorded its exit (EOF on its pipe): read it, publish it, answer the waiters.
  * While a Start of p is under way the exit is held back until the Start is answered. */
 void shim_process_exited(struct shim *shim, struct process *p);
+/* Publish p's exit and answer its Waits now if that is still to be done (Delete does not wait for
+ * the output to drain: the exit goes before the delete). */
+void shim_announce_exit(struct process *p);
 
 /* service.c: the Task service's method table. */
 extern const struct ttrpc_method shim_task_methods[];

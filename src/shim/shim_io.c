@@ -288,8 +288,19 @@ static void on_relay_event(struct loop *loop, int fd, uint32_t events, void *dat
 
 static int start_relay(struct shim_io *io, struct error **err)
 {
-	if (console_receive(io->console_sock, &io->master, err) < 0)
-		return -1;
+	/* The monitor sends the terminal before it reports the process created, so it is there now
+	 * or never (the request asked for a terminal, the process spec did not): never wait for it,
+	 * the loop serves the whole pod. */
+	if (set_nonblocking(io->console_sock) < 0)
+		return err_sys(err, errno, "terminal");
+	if (console_receive(io->console_sock, &io->master, err) < 0) {
+		if ((*err)->errnum != EAGAIN)
+			return -1;
+		err_free(err);
+		return err_new(err, ERR_INVALID,
+			       "a terminal was requested but the process does not ask for one "
+			       "(process.terminal is false)");
+	}
 	io->in.buf = malloc(RELAY_BUF);
 	io->out.buf = malloc(RELAY_BUF);
 	if (io->in.buf == NULL || io->out.buf == NULL)

@@ -165,7 +165,7 @@ static void waiter_cancelled(struct ttrpc_call *call, enum ttrpc_code why, void 
 
 void shim_wait(struct shim *shim, struct process *p, struct ttrpc_call *call)
 {
-	if (p->status == PROC_STOPPED) {
+	if (p->status == PROC_STOPPED && !p->exit_unannounced) {
 		Containerd__Task__V2__WaitResponse r = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
 		Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 		fill_wait_response(p, &r, &ts);
@@ -223,7 +223,9 @@ static void publish_exit(struct shim *shim, const struct process *p)
 static void finish_exit(void *data)
 {
 	struct process *p = data;
-	p->status = PROC_STOPPED;
+	if (!p->exit_unannounced)
+		return; /* announced already (a Delete came first) */
+	p->exit_unannounced = false;
 	if (p->io != NULL)
 		shim_io_close_output(p->io);
 	/* Single-threaded: a started process had its TaskStart queued before this point. */
@@ -240,12 +242,23 @@ void shim_process_exited(struct shim *shim, struct process *p)
 	read_exit(shim, p);
 	log_info("%s%s%s exited with %d", p->task->id, p->exec_id ? "/" : "", p->exec_id ? p->exec_id : "",
 		 p->exit_code);
+	/* State says so at once, whatever the output: a restarted containerd asks State, and a
+	 * process still said to be running would get a Wait whose answer it may drop (its CRI adds the
+	 * container to its store only after that), leaving the container running for ever. The exit is
+	 * announced (event, Waits) once containerd has read the output, as before. */
+	p->status = PROC_STOPPED;
+	p->exit_unannounced = true;
 	if (p->io == NULL) {
 		finish_exit(p);
 		return;
 	}
 	shim_io_exited(p->io);
 	shim_io_when_drained(p->io, DRAIN_LIMIT_MS, finish_exit, p);
+}
+
+void shim_announce_exit(struct process *p)
+{
+	finish_exit(p);
 }
 
 static void on_exit_fd(struct loop *loop, int fd, uint32_t events, void *data)

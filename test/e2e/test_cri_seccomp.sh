@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/reaper_cri.sh"
 
-SYSPROBE=${REAPER_BUILD_DIR:?}/test/sysprobe
+SYSPROBE=${REAPER_SYSPROBE:?}
 [[ -x $SYSPROBE ]] || e2e_fail "the sysprobe helper is missing (build target sysprobe)"
 
 reaper_cri_start

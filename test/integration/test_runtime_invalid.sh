@@ -31,6 +31,8 @@ only_keeper_runs() {
 }
 
 new_bundle good true >/dev/null
+expect_fail "create with an empty --bundle" rt create --bundle "" emptybundle
+assert_contains "$ERR" "no bundle given" "create with an empty --bundle (it read /config.json)"
 long=$(printf 'x%.0s' {1..300})
 bad_ids=("a/b" ".." "." "../keeper" "keeper/.." "with space" "$long" "")
 problems=("character outside" "not allowed" "not allowed" "character outside" "character outside"

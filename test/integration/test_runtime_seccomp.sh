@@ -6,7 +6,7 @@
 # a profile Reaper cannot honour fails create with the field named, and leaves nothing.
 source "$(dirname "$0")/lib.sh"
 
-SYSPROBE=${REAPER_BUILD_DIR:?}/test/sysprobe
+SYSPROBE=${REAPER_SYSPROBE:?}
 [[ -x $SYSPROBE ]] || fail "the sysprobe helper is missing (build target sysprobe)"
 
 # with_profile NAME PROFILE_PYTHON: set linux.seccomp of bundle NAME to a Python expression.

@@ -34,7 +34,12 @@ e2e_fail() {
 	exit 1
 }
 
+# REAPER_TEST_NO_SKIP (set by .ci/run) turns every skip into a failure: CI must run everything.
 e2e_skip() {
+	if [[ -n "${REAPER_TEST_NO_SKIP:-}" ]]; then
+		printf '[e2e] FAIL: cannot run: %s (REAPER_TEST_NO_SKIP is set: a skip fails)\n' "$*" >&2
+		exit 1
+	fi
 	printf '[e2e] SKIP: %s\n' "$*" >&2
 	exit "$E2E_SKIP_CODE"
 }
@@ -107,9 +112,31 @@ e2e_init() {
 	# their environment; the test shell itself does not, so its own tools are never matched.
 	E2E_MARK="E2E_OWNER=$E2E_DIR"
 	e2e_make_cgroup
+	e2e_sanitizer_setup
 	trap 'e2e_cleanup' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+# A sanitizer build of Reaper (cmake -DREAPER_SANITIZE=ON: ASan, UBSan, LeakSanitizer) reports into
+# $E2E_DIR/sanitizer from every shim, monitor and CLI of the run: the options are exported before
+# containerd starts, and containerd passes its environment on to the shims. Reports never reach
+# stderr (the shim's stdout and stderr are protocol). Any report fails the test at exit.
+e2e_sanitizer_setup() {
+	mkdir -p "$E2E_DIR/sanitizer"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$E2E_DIR/sanitizer/asan"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$E2E_DIR/sanitizer/ubsan:print_stacktrace=1"
+}
+
+# The reports, if any (run after every process of the run is gone).
+e2e_sanitizer_reports() {
+	local f
+	for f in "$E2E_DIR"/sanitizer/*; do
+		[[ -s "$f" ]] || continue
+		printf '==== %s\n' "${f##*/}"
+		head -c 6000 "$f"
+	done
+	return 0
 }
 
 e2e_on_cleanup() {
@@ -200,6 +227,12 @@ e2e_cleanup() {
 	if [[ -n "${E2E_DIR:-}" ]]; then
 		e2e_kill_owned
 		e2e_unmount_all
+		local reports
+		reports=$(e2e_sanitizer_reports)
+		if [[ -n "$reports" ]]; then
+			printf '[e2e] FAIL: sanitizer reports from the processes of this run:\n%s\n' "$reports" >&2
+			rc=1
+		fi
 		if [[ -n "$E2E_CGROUP" ]]; then
 			rmdir "$E2E_CGROUP" 2>/dev/null || e2e_log "cannot remove $E2E_CGROUP"
 		fi

@@ -6,6 +6,7 @@
 #                            once per run; at exit, stop and remove every pod before containerd stops
 #   cri ARGS...              run the client: cri runp/run/create/start/stop/inspect/exec/... (--help)
 #   cri_field ID FIELD       one field of `cri inspect ID`, e.g. status.state, status.exit_code
+#   cri_load churn|storm|check ...   many pods at once (test/e2e/cri/load.py)
 #   cri_remove_all_pods      stop and remove every pod sandbox (and so every container)
 #
 # Pod logs go under $E2E_DIR/cri/pods/<namespace>_<name>_<uid>/ unless runp gets --log-dir.
@@ -17,6 +18,12 @@ CRI_PYTHON=${CRI_PYTHON:-/usr/bin/python3}
 cri() {
 	CRI_ENDPOINT="unix://$CTRD_SOCK" CRI_GEN_DIR="$E2E_DIR/cri-gen" CRI_STATE_DIR="$E2E_DIR/cri" \
 		"$CRI_PYTHON" "$E2E_ROOT_DIR/cri/cri.py" "$@"
+}
+
+# The load driver (test/e2e/cri/load.py: churn, storm, check) against this containerd.
+cri_load() {
+	CRI_ENDPOINT="unix://$CTRD_SOCK" CRI_GEN_DIR="$E2E_DIR/cri-gen" CRI_STATE_DIR="$E2E_DIR/cri" \
+		"$CRI_PYTHON" "$E2E_ROOT_DIR/cri/load.py" "$@"
 }
 
 cri_field() {
