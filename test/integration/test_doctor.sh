@@ -36,13 +36,10 @@ expect_line() {
 
 # A program and the libraries it loads, into the host root at the same paths.
 copy_with_libs() {
-	local src=$1 dst=$2 lib
+	local src=$1 dst=$2
 	mkdir -p "$(dirname "$HOST$dst")"
 	cp "$src" "$HOST$dst"
-	for lib in $(ldd "$src" 2>/dev/null | grep -oE '/[^ ]+'); do
-		mkdir -p "$HOST$(dirname "$lib")"
-		cp -L "$lib" "$HOST$lib"
-	done
+	e2e_copy_libs "$HOST" "$src"
 }
 
 # new_node NAME VERSION BINDIR: a node root with containerd (from BINDIR) as its systemd unit
@@ -52,6 +49,7 @@ new_node() {
 	CONFIG="$HOST/etc/containerd/config.toml"
 	mkdir -p "$HOST/etc/containerd" "$HOST/etc/systemd/system"
 	copy_with_libs "$3/containerd" /usr/bin/containerd
+	e2e_copy_libs "$HOST" # the shim the doctor runs there is the reaper installed from $REAPER_BIN
 	printf '[Service]\nExecStart=/usr/bin/containerd\n' >"$HOST/etc/systemd/system/containerd.service"
 	if (($2 == 3)); then
 		printf 'version = 3\n\n[plugins."io.containerd.cri.v1.runtime"]\n  restrict_oom_score_adj = true\n' >"$CONFIG"

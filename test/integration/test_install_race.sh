@@ -25,6 +25,7 @@ new_host() {
 	HOST="$E2E_DIR/host-$1"
 	CONFIG="$HOST/etc/containerd/config.toml"
 	mkdir -p "$HOST/etc/containerd"
+	e2e_copy_libs "$HOST"
 	cat >"$CONFIG" <<TOML
 version = 2
 root = "$E2E_DIR/c/root"
@@ -44,7 +45,9 @@ record_saved() {
 slow_install() {
 	local out=$1
 	shift
-	strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_exit=300000 \
+	# LeakSanitizer cannot run under ptrace (a sanitizer build): off for this one process.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_exit=300000 \
 		"$REAPER_BIN" install --host-root "$HOST" "$@" >"$out" 2>&1 &
 	SLOW=$!
 	e2e_track_pid "$SLOW"

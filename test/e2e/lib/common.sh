@@ -128,6 +128,18 @@ e2e_sanitizer_setup() {
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$E2E_DIR/sanitizer/ubsan:print_stacktrace=1"
 }
 
+# e2e_copy_libs ROOT [PROGRAM]: the shared libraries PROGRAM (default $REAPER_BIN) loads, copied
+# into the node root ROOT at their own paths, so that it also runs chrooted there (the doctor runs
+# the node's shim that way). Nothing to copy for a static binary such as the release build; the
+# sanitizer build is dynamic.
+e2e_copy_libs() {
+	local root=$1 program=${2:-$REAPER_BIN} lib
+	for lib in $(ldd "$program" 2>/dev/null | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 # The reports, if any (run after every process of the run is gone).
 e2e_sanitizer_reports() {
 	local f
