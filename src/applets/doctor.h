@@ -2,7 +2,7 @@
 /* `reaper doctor`'s pieces, shared by its files: doctor.c (the command line, the node's settings
  * and directories), doctor_kernel.c (what the kernel must offer), doctor_containerd.c (containerd's
  * configuration, its own view of it, and the shim it will run). Every check reads the node under
- * the host root; none changes anything. */
+ * the host root; none changes anything. doctor_node.c holds the checklist lines and the paths. */
 #ifndef REAPER_DOCTOR_H
 #define REAPER_DOCTOR_H
 

@@ -13,7 +13,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
-#include "install.h"
+#include "install_node.h"
 #include "strv.h"
 #include "version.h"
 

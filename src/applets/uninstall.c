@@ -16,7 +16,7 @@
 #include "config.h"
 #include "ctrd_block.h"
 #include "fsutil.h"
-#include "install.h"
+#include "install_node.h"
 #include "state.h"
 #include "strv.h"
 

@@ -14,6 +14,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
 #include "pb.h"
+#include "pending.h"
 #include "shim.h"
 #include "shim_io.h"
 #include "process_tree.h"
@@ -90,58 +91,6 @@ static struct process *lookup(struct shim *shim, struct ttrpc_call *call, const 
  * workload's execve and the monitors' exits are fds the loop watches, so every other container of
  * the pod is served meanwhile. A process has at most one such call pending; Start and Delete of a
  * busy process fail with FAILED_PRECONDITION. */
-
-enum pending_kind { PENDING_CREATE, PENDING_EXEC, PENDING_START, PENDING_DELETE, PENDING_UNDO };
-
-struct pending {
-	enum pending_kind kind;
-	struct shim *shim;
-	struct process *p;
-	struct ttrpc_call *call; /* its request stays valid until it is answered */
-	struct op *op;
-	bool spawning;              /* create and exec: past the logger, the monitor's op */
-	struct create_options opts; /* create and exec */
-	char *process_json;         /* exec */
-	struct proc_state st;       /* create and exec: the new record */
-	struct error *undo_err;     /* create and exec: why the created process is being deleted */
-	pid_t pid;                  /* start */
-};
-
-static struct pending *pending_new(enum pending_kind kind, struct shim *shim, struct process *p,
-				   struct ttrpc_call *call)
-{
-	struct pending *pd = calloc(1, sizeof(*pd));
-	if (pd == NULL)
-		return NULL;
-	*pd = (struct pending){.kind = kind, .shim = shim, .p = p, .call = call};
-	p->pending = pd;
-	return pd;
-}
-
-static void pending_free(struct pending *pd)
-{
-	pd->p->pending = NULL;
-	op_free(pd->op);
-	free(pd->process_json);
-	proc_state_free(&pd->st);
-	err_free(&pd->undo_err);
-	free(pd);
-}
-
-static const char *process_name(const struct process *p)
-{
-	return p->exec_id ? p->exec_id : p->task->id;
-}
-
-void shim_abandon_pending(struct shim *shim, struct process *p)
-{
-	struct pending *pd = p->pending;
-	if (pd == NULL)
-		return;
-	ttrpc_call_fail(pd->call, TTRPC_NOT_FOUND, "process %s was deleted", process_name(p));
-	p->starting = false;
-	pending_free(pd);
-}
 
 static void on_op_done(struct op *op, int rc, struct error *err, void *data);
 
@@ -355,7 +304,7 @@ static bool busy(struct ttrpc_call *call, const struct process *p)
 {
 	if (p->pending == NULL)
 		return false;
-	ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "process %s is busy: %s", process_name(p),
+	ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "process %s is busy: %s", shim_process_name(p),
 			p->status == PROC_CREATING ? "being created" : "another call is under way");
 	return true;
 }

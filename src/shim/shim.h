@@ -16,7 +16,7 @@
 struct shim_io; /* stdio wiring of one process (shim_io.c) */
 struct events;  /* the ordered event publisher (events.c) */
 struct waiter;  /* a parked Wait call */
-struct pending; /* a Create, Exec, Start or Delete waiting for its op (service.c) */
+struct pending; /* a Create, Exec, Start or Delete waiting for its op (pending.h) */
 
 struct process {
 	struct task *task;
@@ -47,6 +47,12 @@ struct task {
 	struct process *execs;
 	struct task *next;
 };
+
+/* The exec id, or the task's id for its init process: how messages name a process. */
+static inline const char *shim_process_name(const struct process *p)
+{
+	return p->exec_id ? p->exec_id : p->task->id;
+}
 
 struct shim {
 	struct loop *loop;
@@ -86,7 +92,5 @@ extern const struct ttrpc_method shim_task_methods[];
 
 /* Map a library error onto a gRPC status and fail the call with it. */
 void shim_fail(struct ttrpc_call *call, struct error *err);
-/* p is being removed: a call under way for it is answered NOT_FOUND and its op given up. */
-void shim_abandon_pending(struct shim *shim, struct process *p);
 
 #endif

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "log.h"
 #include "pb.h"
+#include "pending.h"
 #include "shim.h"
 #include "shim_io.h"
 
@@ -80,15 +81,14 @@ struct process *shim_add_exec(struct task *task, const char *exec_id)
 
 static void release_process(struct shim *shim, struct process *p)
 {
-	shim_abandon_pending(shim, p);
+	pending_abandon(p);
 	if (p->exit_fd >= 0) {
 		loop_remove(shim->loop, p->exit_fd);
 		close(p->exit_fd);
 	}
 	for (struct waiter *w = p->waiters; w != NULL;) {
 		struct waiter *next = w->next;
-		ttrpc_call_fail(w->call, TTRPC_NOT_FOUND, "process %s was deleted",
-				p->exec_id ? p->exec_id : p->task->id);
+		ttrpc_call_fail(w->call, TTRPC_NOT_FOUND, "process %s was deleted", shim_process_name(p));
 		free(w);
 		w = next;
 	}

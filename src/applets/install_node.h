@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `reaper install`'s pieces, shared by its files: install.c (the command line and the install),
- * uninstall.c (--uninstall), install_record.c (what a run did, kept on the node). Everything a
- * run reads and writes on the node is below the host root (a canonical path, "/" on the node),
- * under one lock: install_lock. */
-#ifndef REAPER_INSTALL_APPLET_H
-#define REAPER_INSTALL_APPLET_H
+ * uninstall.c (--uninstall), install_record.c (what a run did, kept on the node), install_node.c
+ * (what both runs use on the node). Everything a run reads and writes on the node is below the
+ * host root (a canonical path, "/" on the node), under one lock: install_lock. */
+#ifndef REAPER_INSTALL_NODE_H
+#define REAPER_INSTALL_NODE_H
 
 #include <stdbool.h>
 
