@@ -83,17 +83,25 @@ static void print_size(uint64_t bytes)
 		printf("%.1f MiB", (double)bytes / (1ULL << 20));
 }
 
+/* The node's groups and the groups of its live containers; -1 (said) when the base cannot be read. */
+static int groups_and_live(struct overlay_group **groups, size_t *n, struct live *live)
+{
+	cleanup_error struct error *err = NULL;
+	if (overlay_list(overlay_base(), groups, n, &err) < 0) {
+		err_print(stderr, "reaper overlay", err);
+		return -1;
+	}
+	live_scan(live);
+	return 0;
+}
+
 static int status(void)
 {
 	struct overlay_group *groups;
 	size_t n;
-	cleanup_error struct error *err = NULL;
-	if (overlay_list(overlay_base(), &groups, &n, &err) < 0) {
-		err_print(stderr, "reaper overlay", err);
-		return EXIT_FAIL;
-	}
 	struct live live;
-	live_scan(&live);
+	if (groups_and_live(&groups, &n, &live) < 0)
+		return EXIT_FAIL;
 	printf("base: %s (isolation: %s, size per group: %s)\n", overlay_base(),
 	       config_get("REAPER_OVERLAY_ISOLATION"), config_get("REAPER_OVERLAY_SIZE"));
 	printf("%-40s %-9s %-22s %-6s %s\n", "GROUP", "STATE", "WRITTEN / LIMIT", "LIVE", "LAST USED");
@@ -167,13 +175,10 @@ static int gc(int64_t older_than_ns)
 {
 	struct overlay_group *groups;
 	size_t n;
-	cleanup_error struct error *err = NULL;
-	if (overlay_list(overlay_base(), &groups, &n, &err) < 0) {
-		err_print(stderr, "reaper overlay", err);
-		return EXIT_FAIL;
-	}
 	struct live live;
-	live_scan(&live);
+	if (groups_and_live(&groups, &n, &live) < 0)
+		return EXIT_FAIL;
+	cleanup_error struct error *err = NULL;
 	int64_t now = clock_realtime_ns();
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < n; i++) {

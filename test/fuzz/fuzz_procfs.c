@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (text == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	struct proc_stat st;
 	if (procfs_parse_stat(text, &st) == 0 && strrchr(text, ')') == NULL)
 		abort(); /* the comm field ends at the last ')' */

@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "events.h"
 #include "frame.h"
+#include "fuzz_frames.h"
 #include "fsutil.h"
 #include "log.h"
 #include "loop.h"
@@ -153,28 +154,6 @@ static void check_response(const struct frame *f)
 	ttrpc__response__free_unpacked(resp, NULL);
 }
 
-static void drain(int fd, struct frame_reader *r)
-{
-	uint8_t buf[16384];
-	ssize_t n;
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		size_t off = 0;
-		while (off < (size_t)n) {
-			size_t used;
-			struct frame f;
-			enum frame_result res =
-				frame_reader_feed(r, buf + off, (size_t)n - off, TTRPC_MAX_DATA, &used, &f);
-			off += used;
-			if (res == FRAME_OVERSIZE || res == FRAME_NOMEM)
-				abort();
-			if (res == FRAME_READY) {
-				check_response(&f);
-				free(f.data);
-			}
-		}
-	}
-}
-
 static void send_request(int fd, uint32_t stream, const char *service, const char *method,
 			 const uint8_t *payload, size_t len)
 {
@@ -225,17 +204,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(defused);
 		off += len;
 		loop_run_once(shim.loop, 0, NULL);
-		drain(sv[1], &r);
+		fuzz_drain_frames(sv[1], &r, check_response);
 	}
 	shutdown(sv[1], SHUT_WR);
 	for (int i = 0; i < 1000 && ttrpc_server_connections(shim.server) > 0; i++) {
 		loop_run_once(shim.loop, 0, NULL);
-		drain(sv[1], &r);
+		fuzz_drain_frames(sv[1], &r, check_response);
 	}
 	if (ttrpc_server_connections(shim.server) != 0)
 		abort();                   /* the server must let a closed peer go */
 	loop_run_once(shim.loop, 0, NULL); /* parked Waits are cancelled from a zero-delay timer */
-	drain(sv[1], &r);
+	fuzz_drain_frames(sv[1], &r, check_response);
 	frame_reader_reset(&r);
 	close(sv[1]);
 	teardown();

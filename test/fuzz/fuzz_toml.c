@@ -10,16 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "ctrd_block.h"
 #include "ctrd_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (text == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	struct error *err = NULL;
 	struct ctrd_config c;
 	if (ctrd_config_parse(text, size, "reaper-v2", 2, &c, &err) == 0) {

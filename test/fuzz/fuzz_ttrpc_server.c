@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "ttrpc.pb-c.h"
 #include "frame.h"
+#include "fuzz_frames.h"
 #include "ttrpc.h"
 
 #define MAX_LATER 256
@@ -76,29 +77,6 @@ static void check_response(const struct frame *f)
 	ttrpc__response__free_unpacked(resp, NULL);
 }
 
-/* Read and check what the server sent so far. */
-static void drain(int fd, struct frame_reader *r)
-{
-	uint8_t buf[16384];
-	ssize_t n;
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		size_t off = 0;
-		while (off < (size_t)n) {
-			size_t used;
-			struct frame f;
-			enum frame_result res =
-				frame_reader_feed(r, buf + off, (size_t)n - off, TTRPC_MAX_DATA, &used, &f);
-			off += used;
-			if (res == FRAME_OVERSIZE || res == FRAME_NOMEM)
-				abort();
-			if (res == FRAME_READY) {
-				check_response(&f);
-				free(f.data);
-			}
-		}
-	}
-}
-
 static void answer_later(void)
 {
 	Ttrpc__KeyValue kv = TTRPC__KEY_VALUE__INIT;
@@ -141,12 +119,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			shut = true;
 		}
 		loop_run_once(loop, 0, NULL);
-		drain(sv[1], &r);
+		fuzz_drain_frames(sv[1], &r, check_response);
 	}
 	/* Parked calls of the closed connection are cancelled from a zero-delay timer. */
 	loop_run_once(loop, 0, NULL);
 	answer_later();
-	drain(sv[1], &r);
+	fuzz_drain_frames(sv[1], &r, check_response);
 	frame_reader_reset(&r);
 	close(sv[1]);
 	return 0;
