@@ -577,8 +577,28 @@ static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 	return root;
 }
 
-/* Take linux.seccomp out of config.json's text (see spec.h), then parse the rest. It is overwritten
- * with a null as long as itself ("null" and spaces), so error positions stay. */
+/* Replace text[start, end) by a null and the newlines it held (or pad it to its length when it is
+ * too short for that); returns the new length. */
+static size_t blank_region(char *text, size_t len, size_t start, size_t end)
+{
+	size_t newlines = 0;
+	for (size_t i = start; i < end; i++)
+		newlines += text[i] == '\n';
+	if (end - start < 4 + newlines) {
+		memset(text + start, ' ', end - start);
+		memcpy(text + start, "null", 4);
+		return len;
+	}
+	memcpy(text + start, "null", 4);
+	memset(text + start + 4, '\n', newlines);
+	size_t at = start + 4 + newlines;
+	memmove(text + at, text + end, len - end);
+	return len - (end - at);
+}
+
+/* Take linux.seccomp out of config.json's text (see spec.h), then parse the rest. It is cut out for
+ * a null and the newlines it spanned, so the lines of later errors stay (jansson would otherwise
+ * lex kilobytes of padding on every create). */
 static int parse_config_text(char *text, size_t len, struct spec *out, struct error **err)
 {
 	static const char *const seccomp[] = {"linux", "seccomp", NULL};
@@ -592,8 +612,7 @@ static int parse_config_text(char *text, size_t len, struct spec *out, struct er
 		memcpy(out->seccomp, text + start, end - start);
 		out->seccomp[end - start] = '\0';
 		out->seccomp_len = end - start;
-		memset(text + start, ' ', end - start);
-		memcpy(text + start, "null", 4);
+		len = blank_region(text, len, start, end);
 	}
 	json_t *root = load_json(&c, text, len);
 	int ret = root != NULL ? parse_document(&c, root, out) : -1;

@@ -281,6 +281,21 @@ START_TEST(root_must_be_an_object)
 }
 END_TEST
 
+/* The profile is cut out of the text before the rest is parsed: an error after it keeps its line. */
+START_TEST(an_error_after_the_profile_names_its_line)
+{
+	const char *json =
+		"{\n  \"linux\": {\n    \"seccomp\": {\n      \"defaultAction\": \"SCMP_ACT_ALLOW\"\n"
+		"    },\n    \"sysctl\": {,}\n  }\n}";
+	struct spec s;
+	struct error *err = NULL;
+	ck_assert_int_lt(spec_parse(json, strlen(json), &s, &err), 0);
+	ck_assert_msg(strncmp(err_message(err), "config.json: invalid JSON at line 6, column ", 44) == 0,
+		      "got %s", err_message(err));
+	err_free(&err);
+}
+END_TEST
+
 START_TEST(invalid_json_reports_line_and_column)
 {
 	const char *json = "{\n  \"ociVersion\": \"1.0.2\",\n  \"process\": {,}\n}";
@@ -1438,6 +1453,7 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, process_is_required);
 	tcase_add_test(tc, root_must_be_an_object);
 	tcase_add_test(tc, invalid_json_reports_line_and_column);
+	tcase_add_test(tc, an_error_after_the_profile_names_its_line);
 	tcase_add_test(tc, duplicate_keys_are_rejected);
 	tcase_add_test(tc, oversized_input_is_rejected);
 	tcase_add_test(tc, wrong_types_everywhere_fail_cleanly);
