@@ -437,48 +437,33 @@ static int parse_process(struct field_ctx *c, json_t *v, const char *path, struc
 
 /* ---- the document ---- */
 
+/* An object of strings (annotations, linux.sysctl), kept as it is. */
+static int parse_string_map(struct field_ctx *c, json_t *v, const char *name, json_t **out)
+{
+	if (!json_is_object(v))
+		return field_invalid(c, name, "must be an object of strings");
+	const char *key;
+	json_t *value;
+	json_object_foreach(v, key, value)
+	{
+		if (!json_is_string(value)) {
+			char path[FIELD_PATH_MAX];
+			field_join(path, name, key);
+			return field_invalid(c, path, "must be a string");
+		}
+	}
+	*out = json_incref(v);
+	return 0;
+}
+
 static int parse_annotations(struct field_ctx *c, json_t *v, struct spec *out)
 {
-	if (v == NULL) {
-		out->annotations = json_object();
-		return out->annotations ? 0 : err_sys(c->err, ENOMEM, "%s: annotations", c->doc);
-	}
-	if (!json_is_object(v))
-		return field_invalid(c, "annotations", "must be an object of strings");
-	const char *key;
-	json_t *value;
-	json_object_foreach(v, key, value)
-	{
-		if (!json_is_string(value)) {
-			char path[FIELD_PATH_MAX];
-			field_join(path, "annotations", key);
-			return field_invalid(c, path, "must be a string");
-		}
-	}
-	out->annotations = json_incref(v);
-	return 0;
+	if (v != NULL)
+		return parse_string_map(c, v, "annotations", &out->annotations);
+	out->annotations = json_object();
+	return out->annotations ? 0 : err_sys(c->err, ENOMEM, "%s: annotations", c->doc);
 }
 
-static int parse_sysctl(struct field_ctx *c, json_t *v, struct spec *out)
-{
-	if (!json_is_object(v))
-		return field_invalid(c, "linux.sysctl", "must be an object of strings");
-	const char *key;
-	json_t *value;
-	json_object_foreach(v, key, value)
-	{
-		if (!json_is_string(value)) {
-			char path[FIELD_PATH_MAX];
-			field_join(path, "linux.sysctl", key);
-			return field_invalid(c, path, "must be a string");
-		}
-	}
-	out->sysctl = json_incref(v);
-	return 0;
-}
-
-/* The security requests of linux (an object, or NULL: spec_parse_view checked it); what they ask
- * is decided at create (security.h, seccomp_filter.h). */
 /* Only whether a user namespace is asked for: the others are the node's by design (security.md). */
 static int parse_namespaces(struct field_ctx *c, json_t *v, struct spec *out)
 {
@@ -502,6 +487,8 @@ static int parse_namespaces(struct field_ctx *c, json_t *v, struct spec *out)
 	return 0;
 }
 
+/* The security requests of linux (an object, or NULL: spec_parse_view checked it); what they ask
+ * is decided at create (security.h, seccomp_filter.h). */
 static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 {
 	json_t *f;
@@ -514,7 +501,8 @@ static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 			return err_sys(c->err, ENOMEM, "%s: linux.seccomp", c->doc);
 		out->seccomp_len = strlen(out->seccomp);
 	}
-	if ((f = field_member(v, "sysctl")) != NULL && parse_sysctl(c, f, out) < 0)
+	if ((f = field_member(v, "sysctl")) != NULL &&
+	    parse_string_map(c, f, "linux.sysctl", &out->sysctl) < 0)
 		return -1;
 	if ((f = field_member(v, "mountLabel")) != NULL &&
 	    field_string(c, f, "linux.mountLabel", &out->mount_label) < 0)
