@@ -316,7 +316,12 @@ int fs_resolve_in_root(const char *root, const char *path, char **out, struct er
 
 int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct error **err)
 {
+	/* A regular file's size sizes the buffer, one byte over so EOF comes without growing it: one
+	 * allocation instead of a doubling series, each a fresh mapping and copy with musl. */
 	size_t cap = 4096, n = 0;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
 	cleanup_free char *buf = malloc(cap + 1);
 	if (buf == NULL)
 		return err_sys(err, ENOMEM, "read %s", name);

@@ -519,20 +519,19 @@ static int write_program(const char *path, const struct seccomp_program *prog, s
 	return fs_write_atomic(path, buf, size, 0600, err);
 }
 
-static int parse_program(const char *path, const char *data, size_t size, struct seccomp_program *out,
+/* The instructions are moved to the front of the file's buffer, which the program then owns. */
+static int parse_program(const char *path, char **data, size_t size, struct seccomp_program *out,
 			 struct error **err)
 {
 	struct file_header h;
 	if (size < sizeof(h))
 		return err_new(err, ERR_INVALID, "%s: truncated", path);
-	memcpy(&h, data, sizeof(h));
+	memcpy(&h, *data, sizeof(h));
 	if (memcmp(h.magic, FILE_MAGIC, sizeof(h.magic)) != 0 || h.len == 0 || h.len > BPF_MAXINSNS ||
 	    (h.flags & ~KNOWN_FLAGS) != 0 || size != sizeof(h) + h.len * sizeof(struct sock_filter))
 		return err_new(err, ERR_INVALID, "%s: not a seccomp program written by this Reaper", path);
-	out->insns = malloc(h.len * sizeof(struct sock_filter));
-	if (out->insns == NULL)
-		return err_sys(err, ENOMEM, "%s", path);
-	memcpy(out->insns, data + sizeof(h), h.len * sizeof(struct sock_filter));
+	memmove(*data, *data + sizeof(h), h.len * sizeof(struct sock_filter));
+	out->insns = (struct sock_filter *)steal_pointer(data);
 	out->len = h.len;
 	out->flags = h.flags;
 	return 0;
@@ -552,7 +551,7 @@ int seccomp_read(const char *dir, struct seccomp_program *out, struct error **er
 	if (fs_read_fd(fd, path, sizeof(struct file_header) + BPF_MAXINSNS * sizeof(struct sock_filter),
 		       &data, &size, err) < 0)
 		return -1;
-	return parse_program(path, data, size, out, err);
+	return parse_program(path, &data, size, out, err);
 }
 
 /* The cache entry's name: everything the compiled program depends on, the profile's text first.

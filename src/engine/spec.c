@@ -496,7 +496,7 @@ static int parse_linux(struct field_ctx *c, json_t *v, struct spec *out)
 	if ((f = field_member(v, "seccomp")) != NULL) {
 		if (!json_is_object(f))
 			return field_invalid(c, "linux.seccomp", "must be an object");
-		out->seccomp = json_dumps(f, JSON_COMPACT);
+		out->seccomp = out->seccomp_buffer = json_dumps(f, JSON_COMPACT);
 		if (out->seccomp == NULL)
 			return err_sys(c->err, ENOMEM, "%s: linux.seccomp", c->doc);
 		out->seccomp_len = strlen(out->seccomp);
@@ -551,6 +551,15 @@ static int parse_document(struct field_ctx *c, json_t *root, struct spec *out)
 }
 
 /* Parse JSON text, naming the document and jansson's position in a syntax error. */
+/* jansson's result, its error (if any) told the way every error of c is. */
+static json_t *parsed(struct field_ctx *c, json_t *root, const json_error_t *jerr)
+{
+	if (root == NULL)
+		err_new(c->err, ERR_INVALID, "%s: invalid JSON at line %d, column %d: %s", c->doc, jerr->line,
+			jerr->column, jerr->text);
+	return root;
+}
+
 static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 {
 	if (len > SPEC_MAX_SIZE) {
@@ -558,56 +567,70 @@ static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 		return NULL;
 	}
 	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		err_new(c->err, ERR_INVALID, "%s: invalid JSON at line %d, column %d: %s", c->doc, jerr.line,
-			jerr.column, jerr.text);
-	return root;
+	return parsed(c, json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr), &jerr);
 }
 
-/* Replace text[start, end) by a null and the newlines it held (or pad it to its length when it is
- * too short for that); returns the new length. */
-static size_t blank_region(char *text, size_t len, size_t start, size_t end)
+/* config.json's text as jansson reads it, linux.seccomp's object [start, end) read as a null and the
+ * newlines it held: the lines of later errors stay, and the profile is neither lexed nor copied. */
+struct spliced_text {
+	const char *text;
+	size_t len, start, end, newlines;
+	size_t at; /* position in what has been read */
+};
+
+static size_t read_spliced(void *buffer, size_t size, void *data)
 {
-	size_t newlines = 0;
-	for (size_t i = start; i < end; i++)
-		newlines += text[i] == '\n';
-	if (end - start < 4 + newlines) {
-		memset(text + start, ' ', end - start);
-		memcpy(text + start, "null", 4);
-		return len;
+	struct spliced_text *s = data;
+	size_t gap = 4 + s->newlines, n;
+	if (s->at < s->start) {
+		n = s->start - s->at < size ? s->start - s->at : size;
+		memcpy(buffer, s->text + s->at, n);
+	} else if (s->at < s->start + gap) {
+		size_t k = s->at - s->start;
+		n = gap - k < size ? gap - k : size;
+		for (size_t i = 0; i < n; i++)
+			((char *)buffer)[i] = k + i < 4 ? "null"[k + i] : '\n';
+	} else {
+		size_t from = s->end + (s->at - s->start - gap);
+		n = s->len - from < size ? s->len - from : size;
+		memcpy(buffer, s->text + from, n);
 	}
-	memcpy(text + start, "null", 4);
-	memset(text + start + 4, '\n', newlines);
-	size_t at = start + 4 + newlines;
-	memmove(text + at, text + end, len - end);
-	return len - (end - at);
+	s->at += n;
+	return n;
 }
 
-/* Take linux.seccomp out of config.json's text (see spec.h), then parse the rest. It is cut out for
- * a null and the newlines it spanned, so the lines of later errors stay (jansson would otherwise
- * lex kilobytes of padding on every create). */
-static int parse_config_text(char *text, size_t len, struct spec *out, struct error **err)
+static json_t *load_spliced(struct field_ctx *c, struct spliced_text *s)
+{
+	for (size_t i = s->start; i < s->end; i++)
+		s->newlines += s->text[i] == '\n';
+	json_error_t jerr;
+	return parsed(c, json_load_callback(read_spliced, s, JSON_REJECT_DUPLICATES, &jerr), &jerr);
+}
+
+/* Parse config.json's text, which *text owns; linux.seccomp is kept as written (see spec.h), the
+ * spec then owning the text it points into. */
+static int parse_config_text(char **text, size_t len, struct spec *out, struct error **err)
 {
 	static const char *const seccomp[] = {"linux", "seccomp", NULL};
 	struct field_ctx c = {.doc = "config.json", .err = err};
 	memset(out, 0, sizeof(*out));
-	size_t start, end;
-	if (len <= SPEC_MAX_SIZE && field_find_object(text, len, seccomp, &start, &end) && end - start >= 4) {
-		out->seccomp = malloc(end - start + 1);
-		if (out->seccomp == NULL)
-			return err_sys(err, ENOMEM, "config.json: linux.seccomp");
-		memcpy(out->seccomp, text + start, end - start);
-		out->seccomp[end - start] = '\0';
-		out->seccomp_len = end - start;
-		len = blank_region(text, len, start, end);
-	}
-	json_t *root = load_json(&c, text, len);
+	struct spliced_text s = {.text = *text, .len = len, .start = len, .end = len};
+	if (len > SPEC_MAX_SIZE || !field_find_object(*text, len, seccomp, &s.start, &s.end))
+		s.start = s.end = len;
+	json_t *root = s.start < len ? load_spliced(&c, &s) : load_json(&c, *text, len);
 	int ret = root != NULL ? parse_document(&c, root, out) : -1;
 	json_decref(root);
-	if (ret < 0)
+	if (ret < 0) {
 		spec_free(out);
-	return ret;
+		return -1;
+	}
+	if (s.start < len) {
+		out->seccomp_buffer = steal_pointer(text);
+		out->seccomp = out->seccomp_buffer + s.start;
+		out->seccomp[s.end - s.start] = '\0';
+		out->seccomp_len = s.end - s.start;
+	}
+	return 0;
 }
 
 int spec_parse(const char *json, size_t len, struct spec *out, struct error **err)
@@ -619,7 +642,7 @@ int spec_parse(const char *json, size_t len, struct spec *out, struct error **er
 	if (text == NULL)
 		return err_sys(err, ENOMEM, "config.json");
 	memcpy(text, json, len);
-	return parse_config_text(text, len, out, err);
+	return parse_config_text(&text, len, out, err);
 }
 
 int spec_parse_process(const char *json, size_t len, struct spec_process *out, struct error **err)
@@ -669,7 +692,7 @@ int spec_load(const char *bundle, struct spec *out, struct error **err)
 	size_t len = 0;
 	if (read_config(bundle, &text, &len, err) < 0)
 		return -1;
-	return parse_config_text(text, len, out, err);
+	return parse_config_text(&text, len, out, err);
 }
 
 json_t *spec_load_json(const char *bundle, struct error **err)
@@ -706,7 +729,7 @@ void spec_free(struct spec *spec)
 	spec_process_free(&spec->process);
 	spec_mounts_free(spec);
 	json_decref(spec->annotations);
-	free(spec->seccomp);
+	free(spec->seccomp_buffer);
 	json_decref(spec->sysctl);
 	free(spec->mount_label);
 	memset(spec, 0, sizeof(*spec));

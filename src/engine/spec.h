@@ -12,9 +12,9 @@
  *   is the exception (spec_parse_seccomp, spec_seccomp.c): a security request, so an unknown key
  *   in it is an error. Duplicate keys are rejected. Strings never contain NUL (jansson refuses
  *   \u0000).
- * - linux.seccomp is taken out of the text before the rest is parsed and kept as written
- *   (spec->seccomp): a profile is several KB of JSON that only its compiler needs (at create, and
- *   only when the node has not compiled it before), while config.json is read by create, the
+ * - linux.seccomp is read as a null by the parse of the rest and kept as written, in place in the
+ *   text (spec->seccomp): a profile is several KB of JSON that only its compiler needs (at create,
+ *   and only when the node has not compiled it before), while config.json is read by create, the
  *   monitor and the shim. Its syntax is checked when it is compiled.
  * - Every error is ERR_INVALID "<doc>: <field>: <problem>", doc being "config.json" (spec_parse,
  *   spec_load) or "process" (spec_parse_process), e.g.
@@ -178,9 +178,10 @@ struct spec {
 	char *seccomp;       /* linux.seccomp as written: the text of a JSON object (NUL-terminated),
 			      * NULL when absent; spec_parse_seccomp reads it */
 	size_t seccomp_len;
-	json_t *sysctl;      /* linux.sysctl: object of strings, owned; NULL when absent */
-	char *mount_label;   /* linux.mountLabel, may be NULL */
-	bool user_namespace; /* linux.namespaces holds "user", or uid/gid mappings are given */
+	char *seccomp_buffer; /* owned; holds seccomp (config.json's text, or the object re-written) */
+	json_t *sysctl;       /* linux.sysctl: object of strings, owned; NULL when absent */
+	char *mount_label;    /* linux.mountLabel, may be NULL */
+	bool user_namespace;  /* linux.namespaces holds "user", or uid/gid mappings are given */
 };
 
 /* The largest config.json (or process JSON) accepted: a bigger document is an error. */

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -15,6 +16,7 @@
 #include "json_field.h"
 #include "newmount.h"
 #include "spec.h"
+#include "strv.h"
 #include "testlib.h"
 
 /* Test documents are written with single quotes for readability; this turns them into JSON. */
@@ -1258,6 +1260,54 @@ START_TEST(the_profile_is_kept_as_written_and_taken_out_of_the_parse)
 }
 END_TEST
 
+/* The text before the profile, the profile and the text after it each longer than what jansson
+ * asks for at a time: every value and an error's line come out as if the profile were not there. */
+START_TEST(a_long_document_reads_the_same_around_the_profile)
+{
+	enum { ENV = 300, NAMES = 400 };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"/x\"], \"env\": [\n", f);
+	for (int i = 0; i < ENV; i++)
+		fprintf(f, "\"VAR%d=%d\"%s\n", i, i, i + 1 < ENV ? "," : "");
+	fputs("]}, \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\",\n\"syscalls\": [", f);
+	for (int i = 0; i < NAMES; i++)
+		fprintf(f, "{\"names\": [\"call%d\"], \"action\": \"SCMP_ACT_ERRNO\"}%s\n", i,
+			i + 1 < NAMES ? "," : "");
+	long profile_end = (fputs("]}", f), ftell(f));
+	fputs(",\n\"readonlyPaths\": [", f);
+	for (int i = 0; i < ENV; i++)
+		fprintf(f, "\"/ro/%d\"%s\n", i, i + 1 < ENV ? "," : "");
+	fputs("]}}", f);
+	ck_assert_int_eq(fclose(f), 0);
+
+	struct spec s;
+	parse_ok(text, &s);
+	ck_assert_uint_eq(strv_len(s.process.env), ENV);
+	ck_assert_str_eq(s.process.env[ENV - 1], "VAR299=299");
+	ck_assert_uint_eq(strv_len(s.view.readonly_paths), ENV);
+	ck_assert_str_eq(s.view.readonly_paths[ENV - 1], "/ro/299");
+	ck_assert_ptr_nonnull(strstr(s.seccomp, "\"call399\""));
+	ck_assert_int_eq(s.seccomp[s.seccomp_len - 1], '}');
+	spec_free(&s);
+
+	/* Break the document right after the profile: the error's line is the profile's last. */
+	int line = 1;
+	for (long i = 0; i < profile_end; i++)
+		line += text[i] == '\n';
+	text[profile_end] = ';';
+	struct error *err = NULL;
+	ck_assert_int_lt(spec_parse(text, size, &s, &err), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "config.json: invalid JSON at line %d, column ", line);
+	ck_assert_msg(strncmp(err_message(err), want, strlen(want)) == 0, "got %s", err_message(err));
+	err_free(&err);
+	free(text);
+}
+END_TEST
+
 /* field_find_object gives up on what it does not expect; the parse then keeps the profile as
  * compact JSON, or refuses the document. */
 START_TEST(what_the_scan_does_not_expect_is_parsed_whole)
@@ -1497,6 +1547,7 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, seccomp_name_lists_cover_the_spec);
 	tcase_add_test(tc, sysctls_and_labels_are_kept);
 	tcase_add_test(tc, the_profile_is_kept_as_written_and_taken_out_of_the_parse);
+	tcase_add_test(tc, a_long_document_reads_the_same_around_the_profile);
 	tcase_add_test(tc, what_the_scan_does_not_expect_is_parsed_whole);
 	tcase_add_test(tc, a_profile_is_checked_when_it_is_compiled);
 	suite_add_tcase(s, tc);
