@@ -550,8 +550,7 @@ static int parse_document(struct field_ctx *c, json_t *root, struct spec *out)
 	return parse_annotations(c, field_member(root, "annotations"), out);
 }
 
-/* Parse JSON text, naming the document and jansson's position in a syntax error. */
-/* jansson's result, its error (if any) told the way every error of c is. */
+/* jansson's result; a syntax error names the document and jansson's position in it. */
 static json_t *parsed(struct field_ctx *c, json_t *root, const json_error_t *jerr)
 {
 	if (root == NULL)
@@ -560,6 +559,7 @@ static json_t *parsed(struct field_ctx *c, json_t *root, const json_error_t *jer
 	return root;
 }
 
+/* Parse JSON text. */
 static json_t *load_json(struct field_ctx *c, const char *json, size_t len)
 {
 	if (len > SPEC_MAX_SIZE) {
