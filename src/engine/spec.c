@@ -614,17 +614,16 @@ static int parse_config_text(char **text, size_t len, struct spec *out, struct e
 	static const char *const seccomp[] = {"linux", "seccomp", NULL};
 	struct field_ctx c = {.doc = "config.json", .err = err};
 	memset(out, 0, sizeof(*out));
-	struct spliced_text s = {.text = *text, .len = len, .start = len, .end = len};
-	if (len > SPEC_MAX_SIZE || !field_find_object(*text, len, seccomp, &s.start, &s.end))
-		s.start = s.end = len;
-	json_t *root = s.start < len ? load_spliced(&c, &s) : load_json(&c, *text, len);
+	struct spliced_text s = {.text = *text, .len = len};
+	bool found = len <= SPEC_MAX_SIZE && field_find_object(*text, len, seccomp, &s.start, &s.end);
+	json_t *root = found ? load_spliced(&c, &s) : load_json(&c, *text, len);
 	int ret = root != NULL ? parse_document(&c, root, out) : -1;
 	json_decref(root);
 	if (ret < 0) {
 		spec_free(out);
 		return -1;
 	}
-	if (s.start < len) {
+	if (found) {
 		out->seccomp_buffer = steal_pointer(text);
 		out->seccomp = out->seccomp_buffer + s.start;
 		out->seccomp[s.end - s.start] = '\0';
